@@ -1,0 +1,249 @@
+"""The ugsdk exception tree.
+
+Every error the library raises on purpose is a :class:`UgsdkError`::
+
+    UgsdkError
+    |-- ValidationError (also ValueError)    bad input, raised before any I/O
+    |-- ChatStateError                       the call needs a current chat (or another state)
+    |-- TransportError                       no usable response arrived
+    |   |-- ConnectError                     the request never left (refused, DNS, connect timeout)
+    |   |-- TimeoutError                     no answer in time; the server may have acted
+    |   |-- TLSError                         certificate or handshake failure
+    |   `-- EventStreamClosed                the live events socket closed (with its close code)
+    |-- APIError                             the server answered with status >= 400
+    |   |-- BadRequestError          400
+    |   |-- AuthenticationError      401
+    |   |-- PermissionDeniedError    403
+    |   |-- NotFoundError            404
+    |   |-- ConflictError            409
+    |   |-- UnprocessableEntityError 422
+    |   |-- RateLimitError           429 (``retry_after``)
+    |   `-- ServerError              5xx
+    |-- DecodeError                          a body that is not JSON or does not fit its model
+    `-- CassetteError                        recorded transport: no match, or unplayed interactions
+
+All classes pickle and unpickle (they travel through multiprocessing pools and task queues):
+extra state lives in ``__dict__`` and the positional ``args`` are only the message, so the
+default ``BaseException.__reduce__`` rebuilds them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Mapping, Optional, Type
+
+__all__ = [
+    "UgsdkError",
+    "ValidationError",
+    "ChatStateError",
+    "TransportError",
+    "ConnectError",
+    "TimeoutError",
+    "TLSError",
+    "EventStreamClosed",
+    "APIError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "ServerError",
+    "DecodeError",
+    "CassetteError",
+    "error_for_status",
+]
+
+
+class UgsdkError(Exception):
+    """Base class of every exception raised by ugsdk."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+
+    @property
+    def message(self) -> str:
+        """The human-readable message."""
+        return str(self.args[0]) if self.args else ""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ValidationError(UgsdkError, ValueError):
+    """An argument was rejected before any network I/O.
+
+    Attributes:
+        argument: the name of the offending argument, as the caller spelled it
+            (``"phone_number"``, ``"files[1]"``, ``"answers['12']"``).
+    """
+
+    def __init__(self, message: str = "", *, argument: str = "") -> None:
+        super().__init__(message)
+        self.argument = argument
+
+    def __str__(self) -> str:
+        if self.argument:
+            return f"{self.argument}: {self.message}"
+        return self.message
+
+
+class ChatStateError(UgsdkError):
+    """The call needs a chat in another state (most often: there is no current chat)."""
+
+
+class TransportError(UgsdkError):
+    """No usable response arrived: the request failed below HTTP."""
+
+
+class ConnectError(TransportError):
+    """The connection could not be made; the request was certainly not sent."""
+
+
+class TimeoutError(TransportError):  # noqa: A001 - the name users expect inside ugsdk
+    """The server did not answer in time. It may still have acted on the request."""
+
+
+class TLSError(TransportError):
+    """TLS handshake or certificate verification failed."""
+
+
+class EventStreamClosed(TransportError):
+    """The live events connection closed.
+
+    Attributes:
+        code: the WebSocket close code (1000 = chat ended, 4401 = token expired,
+            4404 = chat unknown), or ``None`` when the connection dropped without one.
+        reason: the close reason the server gave, if any.
+    """
+
+    def __init__(self, message: str = "", *, code: Optional[int] = None, reason: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+
+
+class APIError(UgsdkError):
+    """The server answered with an error status.
+
+    Attributes:
+        status: the HTTP status code.
+        code: the machine-readable ``code`` from the error body, if any.
+        request_id: the ``X-Request-Id`` response header, for support tickets.
+        details: the ``details`` object from the error body, if any.
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status: int = 0,
+        code: Optional[str] = None,
+        request_id: Optional[str] = None,
+        details: Optional[Mapping[str, Any]] = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.details: Dict[str, Any] = dict(details or {})
+
+    def __str__(self) -> str:
+        text = f"{self.status} {self.message}".strip()
+        if self.code:
+            text += f" (code {self.code})"
+        if self.request_id:
+            text += f" [request id {self.request_id}]"
+        return text
+
+
+class BadRequestError(APIError):
+    """400: the server rejected the request's content."""
+
+
+class AuthenticationError(APIError):
+    """401: the end-user token or the JWT was refused."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the end user may not do this."""
+
+
+class NotFoundError(APIError):
+    """404: no such menu, call, chat or route."""
+
+
+class ConflictError(APIError):
+    """409: the object is in the wrong state (e.g. resuming a chat that is not dismissed)."""
+
+
+class UnprocessableEntityError(APIError):
+    """422: the request was well formed but its values were refused."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests.
+
+    Attributes:
+        retry_after: seconds the server asked us to wait, or ``None``.
+    """
+
+    def __init__(self, message: str = "", *, retry_after: Optional[float] = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(APIError):
+    """5xx: the service failed.
+
+    Attributes:
+        retry_after: seconds the server asked us to wait (503), or ``None``.
+    """
+
+    def __init__(self, message: str = "", *, retry_after: Optional[float] = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class DecodeError(UgsdkError):
+    """A response body was not valid JSON or did not fit the expected model."""
+
+
+class CassetteError(UgsdkError):
+    """The recorded transport found no matching interaction, or some were never played."""
+
+
+STATUS_ERRORS: Dict[int, Type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def error_for_status(
+    status: int,
+    message: str,
+    *,
+    code: Optional[str] = None,
+    request_id: Optional[str] = None,
+    details: Optional[Mapping[str, Any]] = None,
+    retry_after: Optional[float] = None,
+) -> APIError:
+    """Build the exception that stands for an error status.
+
+    Statuses without a class of their own map to :class:`ServerError` (5xx) or
+    :class:`APIError` (any other status).
+    """
+    cls = STATUS_ERRORS.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else APIError
+    if cls in (RateLimitError, ServerError):
+        return cls(
+            message, status=status, code=code, request_id=request_id, details=details,
+            retry_after=retry_after,
+        )
+    return cls(message, status=status, code=code, request_id=request_id, details=details)

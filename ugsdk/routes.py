@@ -1,0 +1,163 @@
+"""The one route table of the wire contract (v1).
+
+Both sides import it: the client builds every request from it and the sandbox answers by
+matching against it, so a route exists in exactly one place. A deployment whose routes differ
+passes its own table: ``Client(..., routes=ROUTES.replace(create_chat="/v3/chats"))`` or
+``ROUTES.with_base_path("/end-user/api")``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterator, Mapping, Optional, Pattern, Tuple
+from urllib.parse import quote
+
+import attrs
+
+__all__ = ["Route", "RouteTable", "ROUTES", "API_BASE_PATH"]
+
+API_BASE_PATH = "/api/v2"
+
+_PARAM = re.compile(r"\{([a-z_]+)\}")
+
+
+@attrs.frozen
+class Route:
+    """One endpoint.
+
+    Attributes:
+        name: the table's name for it (the SDK method's snake_case name where there is one).
+        method: ``GET`` or ``POST``.
+        template: the path below the base path, with ``{param}`` placeholders.
+        creates: the POST creates something, so it carries an ``Idempotency-Key`` and may be
+            retried safely.
+        authenticated: it needs the end-user bearer token (all but the auth exchange).
+    """
+
+    name: str
+    method: str
+    template: str
+    creates: bool = False
+    authenticated: bool = True
+    _pattern: Pattern[str] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        regex = "^" + _PARAM.sub(r"(?P<\1>[^/]+)", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}")) + "$"
+        object.__setattr__(self, "_pattern", re.compile(regex))
+
+    @property
+    def params(self) -> Tuple[str, ...]:
+        """The names of the path placeholders, in order."""
+        return tuple(_PARAM.findall(self.template))
+
+    def path(self, **params: object) -> str:
+        """The path with every placeholder filled (values are percent-encoded).
+
+        Raises:
+            KeyError: a placeholder has no value.
+        """
+        def fill(match: "re.Match[str]") -> str:
+            return quote(str(params[match.group(1)]), safe="")
+
+        return _PARAM.sub(fill, self.template)
+
+    def match(self, method: str, path: str) -> Optional[Dict[str, str]]:
+        """The placeholder values if ``method`` and ``path`` (below the base path) fit."""
+        if method.upper() != self.method:
+            return None
+        found = self._pattern.match(path)
+        return dict(found.groupdict()) if found else None
+
+
+def _route(method: str, template: str, *, creates: bool = False, authenticated: bool = True) -> "attrs.Attribute[Route]":
+    # The field's name becomes the route's name in __attrs_post_init__ of RouteTable.
+    return attrs.field(default=Route("", method, template, creates, authenticated))  # type: ignore[return-value]
+
+
+@attrs.frozen
+class RouteTable:
+    """Every route of the wire contract, by name. Immutable: ``replace`` makes a copy."""
+
+    base_path: str = API_BASE_PATH
+    auth_exchange: Route = _route("POST", "/auth/end_user", authenticated=False)
+    get_company: Route = _route("GET", "/company")
+    get_after_hour_message: Route = _route("GET", "/after_hour_message")
+    get_menus: Route = _route("GET", "/menus")
+    get_wait_times: Route = _route("GET", "/menus/{menu_id}/wait_times")
+    get_time_slots: Route = _route("GET", "/menus/{menu_id}/time_slots")
+    get_prohibited_file_types: Route = _route("GET", "/file_types/prohibited")
+    get_trigger: Route = _route("GET", "/triggers")
+    create_call: Route = _route("POST", "/calls", creates=True)
+    load_call: Route = _route("GET", "/calls/{call_id}")
+    cancel_call: Route = _route("POST", "/calls/{call_id}/cancel")
+    create_chat: Route = _route("POST", "/chats", creates=True)
+    load_chat: Route = _route("GET", "/chats/{chat_id}")
+    resume_chat: Route = _route("POST", "/chats/{chat_id}/resume")
+    get_chat_deflection: Route = _route("GET", "/chats/{chat_id}/deflection")
+    escalate_chat: Route = _route("POST", "/chats/{chat_id}/escalate")
+    finish_chat: Route = _route("POST", "/chats/{chat_id}/finish")
+    fetch_messages: Route = _route("GET", "/chats/{chat_id}/messages")
+    send_text_message: Route = _route("POST", "/chats/{chat_id}/messages", creates=True)
+    send_file_message: Route = _route("POST", "/chats/{chat_id}/messages/files", creates=True)
+    check_in: Route = _route("POST", "/chats/{chat_id}/check_in")
+    start_cobrowse: Route = _route("POST", "/chats/{chat_id}/cobrowse")
+    create_cobrowse_code: Route = _route("POST", "/cobrowse/codes")
+    send_chat_transcripts: Route = _route("POST", "/chats/{chat_id}/transcripts", creates=True)
+    send_chat_rate: Route = _route("POST", "/chats/{chat_id}/rating", creates=True)
+    get_chat_survey: Route = _route("GET", "/chats/{chat_id}/survey")
+    send_chat_survey: Route = _route("POST", "/chats/{chat_id}/survey", creates=True)
+    create_email: Route = _route("POST", "/emails", creates=True)
+    chat_events: Route = _route("GET", "/chats/{chat_id}/events")
+
+    def __attrs_post_init__(self) -> None:
+        # Routes are declared without their names; give each the name of its field.
+        for field in attrs.fields(type(self)):
+            value = getattr(self, field.name)
+            if isinstance(value, Route) and value.name != field.name:
+                object.__setattr__(self, field.name, attrs.evolve(value, name=field.name))
+
+    def __iter__(self) -> Iterator[Route]:
+        for field in attrs.fields(type(self)):
+            value = getattr(self, field.name)
+            if isinstance(value, Route):
+                yield value
+
+    def replace(self, **templates: str) -> "RouteTable":
+        """A copy with the named routes' path templates changed.
+
+        Raises:
+            ValueError: an unknown route name, or a template whose placeholders differ.
+        """
+        changes: Dict[str, Route] = {}
+        for name, template in templates.items():
+            old = getattr(self, name, None)
+            if not isinstance(old, Route):
+                raise ValueError(f"unknown route {name!r}")
+            new = attrs.evolve(old, template=template)
+            if set(new.params) != set(old.params):
+                raise ValueError(f"route {name!r} must keep the placeholders {old.params}")
+            changes[name] = new
+        return attrs.evolve(self, **changes)  # type: ignore[arg-type]
+
+    def with_base_path(self, base_path: str) -> "RouteTable":
+        """A copy served below another base path (``""`` for none)."""
+        return attrs.evolve(self, base_path=base_path.rstrip("/"))
+
+    def resolve(self, method: str, path: str) -> Optional[Tuple[Route, Dict[str, str]]]:
+        """The route and placeholder values for an absolute URL path, or ``None``."""
+        if not path.startswith(self.base_path):
+            return None
+        rest = path[len(self.base_path):] or "/"
+        for route in self:
+            found = route.match(method, rest)
+            if found is not None:
+                return route, found
+        return None
+
+    def by_name(self) -> Mapping[str, Route]:
+        """All routes keyed by name."""
+        return {route.name: route for route in self}
+
+
+#: The default table (wire contract v1).
+ROUTES = RouteTable()

@@ -1,0 +1,293 @@
+"""The one cattrs converter between JSON values and ugsdk's models, and its strict twin.
+
+``converter`` is lenient the way a client must be: keys it does not know go to each object's
+``extra`` dict, and enum values it does not know become ``UNKNOWN`` members. ``strict_converter``
+refuses unknown keys instead; tests use it to prove that the models cover every key of the
+documented payloads and that the sandbox sends nothing a model cannot hold.
+
+Both are built once, at import; cattrs compiles each class's hooks on first use.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from .errors import DecodeError
+from .models._base import JSON_NAME
+from .models.chats import (
+    ButtonsContent,
+    CustomData,
+    CustomDataField,
+    ExternalChatTransfer,
+    MediaContent,
+    TextContent,
+    TranscriptContent,
+    UnknownContent,
+)
+from .models.email import EmailRequest
+
+__all__ = [
+    "converter",
+    "strict_converter",
+    "structure",
+    "unstructure",
+    "parse_datetime",
+    "parse_time_slot",
+    "format_time_slot",
+]
+
+T = TypeVar("T")
+
+# Where the generated structure function finds the unknown keys gathered for ``extra``; a
+# name no JSON payload can use, so a server key literally called "extra" stays an extra key.
+_EXTRA_KEY = "\x00extra"
+_EXTRA_FIELD = "extra"
+
+_SLOT_FORMAT = "%Y-%m-%d %H:%M %z"
+# ISO 8601 as services write it: "2023-05-31T11:45:00Z", "...+00:00", "...+0000", "...T11:45+0000".
+_ISO = re.compile(
+    r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<h>\d{2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?P<frac>\.\d+)?)?"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def parse_datetime(value: Any) -> datetime:
+    """A timezone-aware datetime from ISO 8601 text, a time-slot string or epoch seconds.
+
+    Values without an offset are taken as UTC (the service speaks UTC).
+
+    Raises:
+        ValueError: the value is none of those.
+    """
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # Epoch milliseconds are told apart from seconds by size (year 33658 in seconds).
+        seconds = value / 1000.0 if abs(value) > 1e12 else float(value)
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date-time string or number, got {type(value).__name__}")
+    text = value.strip()
+    found = _ISO.match(text)
+    if not found:
+        raise ValueError(f"not an ISO 8601 date-time: {value!r}")
+    tz = found.group("tz") or "+00:00"
+    if tz == "Z":
+        tz = "+00:00"
+    elif ":" not in tz:
+        tz = tz[:3] + ":" + tz[3:]
+    frac = (found.group("frac") or "")[:7].ljust(7, "0")[1:] if found.group("frac") else ""
+    iso = f"{found.group('date')}T{found.group('h')}:{found.group('m')}:{found.group('s') or '00'}"
+    if frac:
+        iso += "." + frac
+    return datetime.fromisoformat(iso + tz)
+
+
+def parse_time_slot(value: str) -> datetime:
+    """A time slot string (``"2023-05-31 11:45 +0000"``) as an aware datetime.
+
+    Raises:
+        ValueError: the string is not a time slot.
+    """
+    return datetime.strptime(value.strip(), _SLOT_FORMAT)
+
+
+def format_time_slot(value: datetime) -> str:
+    """An aware datetime in the time slot format."""
+    return value.strftime(_SLOT_FORMAT)
+
+
+def _json_key(field: "attrs.Attribute[Any]") -> str:
+    return str(field.metadata.get(JSON_NAME, field.name))
+
+
+def _structure_overrides(cls: type) -> Dict[str, Any]:
+    overrides: Dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        if field.name == _EXTRA_FIELD:
+            overrides[field.name] = override(rename=_EXTRA_KEY)
+        elif _json_key(field) != field.name:
+            overrides[field.name] = override(rename=_json_key(field))
+    return overrides
+
+
+def _make_structure(conv: cattrs.Converter, strict: bool) -> Callable[[type], Callable[[Any, type], Any]]:
+    def factory(cls: type) -> Callable[[Any, type], Any]:
+        fn = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=strict, **_structure_overrides(cls))
+        known = {_json_key(f) for f in attrs.fields(cls) if f.name != _EXTRA_FIELD}
+        keeps_extra = any(f.name == _EXTRA_FIELD for f in attrs.fields(cls))
+
+        def structure_attrs(data: Any, _: type) -> Any:
+            if not isinstance(data, Mapping):
+                raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
+            if keeps_extra and not strict:
+                unknown = {k: v for k, v in data.items() if k not in known}
+                if unknown or _EXTRA_KEY in data:
+                    data = {k: v for k, v in data.items() if k in known}
+                    data[_EXTRA_KEY] = unknown
+            return fn(data, cls)
+
+        return structure_attrs
+
+    return factory
+
+
+def _make_unstructure(conv: cattrs.Converter) -> Callable[[type], Callable[[Any], Dict[str, Any]]]:
+    def factory(cls: type) -> Callable[[Any], Dict[str, Any]]:
+        overrides: Dict[str, Any] = {}
+        optional = set()
+        for field in attrs.fields(cls):
+            if field.name == _EXTRA_FIELD or (cls is EmailRequest and field.name == "files"):
+                # Attachments travel as multipart parts, never inside the JSON body.
+                overrides[field.name] = override(omit=True)
+            elif _json_key(field) != field.name:
+                overrides[field.name] = override(rename=_json_key(field))
+            if field.default is None:
+                optional.add(_json_key(field))
+        fn = make_dict_unstructure_fn(cls, conv, **overrides)
+
+        def unstructure_attrs(obj: Any) -> Dict[str, Any]:
+            out = fn(obj)
+            # An unset optional field is left out rather than sent as null.
+            for key in optional:
+                if out.get(key, 0) is None:
+                    del out[key]
+            for key, value in getattr(obj, _EXTRA_FIELD, {}).items():
+                out.setdefault(key, conv.unstructure(value))
+            return out
+
+        return unstructure_attrs
+
+    return factory
+
+
+def _structure_content(conv: cattrs.Converter) -> Callable[[Any, Any], TranscriptContent]:
+    tagged: Dict[str, Type[Any]] = {"text": TextContent, "buttons": ButtonsContent, "media": MediaContent}
+
+    def hook(data: Any, _: Any) -> TranscriptContent:
+        if not isinstance(data, Mapping) or not isinstance(data.get("type"), str):
+            raise TypeError("transcript content needs a 'type' string")
+        cls = tagged.get(data["type"])
+        if cls is None:
+            rest = {k: v for k, v in data.items() if k != "type"}
+            return UnknownContent(type=data["type"], data=rest)
+        return conv.structure(data, cls)  # type: ignore[no-any-return]
+
+    return hook
+
+
+def _unstructure_content(conv: cattrs.Converter) -> Callable[[Any], Dict[str, Any]]:
+    def hook(obj: Any) -> Dict[str, Any]:
+        if isinstance(obj, UnknownContent):
+            return {"type": obj.type, **obj.data}
+        return conv.unstructure(obj)  # type: ignore[no-any-return]
+
+    return hook
+
+
+_TRANSFER_KEY = "external_chat_transfer"
+
+
+def _structure_custom_data(conv: cattrs.Converter) -> Callable[[Any, Any], CustomData]:
+    def hook(data: Any, _: Any) -> CustomData:
+        if not isinstance(data, Mapping):
+            raise TypeError("custom_data must be a JSON object")
+        unsigned = dict(data.get("unsigned") or {})
+        transfer = unsigned.pop(_TRANSFER_KEY, None)
+        return CustomData(
+            signed=data.get("signed"),
+            unsigned={k: conv.structure(v, CustomDataField) for k, v in unsigned.items()},
+            external_chat_transfer=None if transfer is None else conv.structure(transfer, ExternalChatTransfer),
+        )
+
+    return hook
+
+
+def _unstructure_custom_data(conv: cattrs.Converter) -> Callable[[CustomData], Dict[str, Any]]:
+    def hook(obj: CustomData) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
+        if obj.signed is not None:
+            out["signed"] = obj.signed
+        unsigned: Dict[str, Any] = {k: conv.unstructure(v) for k, v in obj.unsigned.items()}
+        if obj.external_chat_transfer is not None:
+            unsigned[_TRANSFER_KEY] = conv.unstructure(obj.external_chat_transfer)
+        if unsigned:
+            out["unsigned"] = unsigned
+        return out
+
+    return hook
+
+
+def _structure_datetime(value: Any, _: Any) -> datetime:
+    return parse_datetime(value)
+
+
+def _is_enum(cls: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, enum.Enum)
+
+
+def _build(strict: bool) -> cattrs.Converter:
+    conv = cattrs.Converter()
+    # Simple types first, then the classes that need special handling, then the generic
+    # attrs factory (cattrs tries the most recently registered hooks first).
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_unstructure_hook(datetime, lambda value: value.isoformat())
+    # Open enums go out as their plain string value, unknown members included.
+    conv.register_unstructure_hook_func(_is_enum, lambda member: member.value)
+    conv.register_structure_hook_factory(attrs.has, _make_structure(conv, strict))
+    conv.register_unstructure_hook_factory(attrs.has, _make_unstructure(conv))
+    conv.register_structure_hook(CustomData, _structure_custom_data(conv))
+    conv.register_unstructure_hook(CustomData, _unstructure_custom_data(conv))
+    conv.register_structure_hook(TranscriptContent, _structure_content(conv))
+    conv.register_unstructure_hook(TranscriptContent, _unstructure_content(conv))
+    for member in (TextContent, ButtonsContent, MediaContent, UnknownContent):
+        conv.register_unstructure_hook(member, _unstructure_content_member(conv, member))
+    return conv
+
+
+def _unstructure_content_member(conv: cattrs.Converter, cls: type) -> Callable[[Any], Dict[str, Any]]:
+    if cls is UnknownContent:
+        return lambda obj: {"type": obj.type, **obj.data}
+    fn = make_dict_unstructure_fn(cls, conv)
+    return lambda obj: fn(obj)
+
+
+#: The lenient converter the client decodes responses with.
+converter = _build(strict=False)
+#: The strict twin: unknown keys are errors (for tests and for checking fakes).
+strict_converter = _build(strict=True)
+
+
+def structure(data: Any, cls: Type[T], *, strict: bool = False) -> T:
+    """Decode a JSON value into ``cls``.
+
+    Raises:
+        DecodeError: the value does not fit, with one line per problem.
+    """
+    conv = strict_converter if strict else converter
+    try:
+        return conv.structure(data, cls)
+    except Exception as exc:  # cattrs raises ClassValidationError, TypeError, ValueError...
+        name = getattr(cls, "__name__", str(cls))
+        try:
+            problems = cattrs.transform_error(exc, path=name)
+        except Exception:  # pragma: no cover - transform_error only fails on odd exceptions
+            problems = [f"{name}: {exc}"]
+        raise DecodeError(f"response does not fit {name}: " + "; ".join(problems)) from None
+
+
+def unstructure(obj: Any) -> Any:
+    """Encode a model (or a list / dict of them) as JSON-ready values."""
+    return converter.unstructure(obj)
+
+
+def describe(value: Optional[Any]) -> str:
+    """A short description of a JSON value's type, for error messages."""
+    return "null" if value is None else type(value).__name__

@@ -1,0 +1,32 @@
+"""Transports: how requests and live event frames travel.
+
+``base`` defines the boundary; ``InMemoryTransport`` serves a :class:`ugsdk.sandbox.Sandbox` in
+process. Implementations are imported on first use so ``import ugsdk`` stays light.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from .base import DEFAULT, EventStream, FilePart, Headers, Request, Response, Timeout, Transport
+
+if TYPE_CHECKING:
+    from .memory import InMemoryTransport
+
+__all__ = [
+    "DEFAULT",
+    "EventStream",
+    "FilePart",
+    "Headers",
+    "InMemoryTransport",
+    "Request",
+    "Response",
+    "Timeout",
+    "Transport",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "InMemoryTransport":
+        from .memory import InMemoryTransport
+
+        return InMemoryTransport
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,262 @@
+"""The transport boundary: value objects and the two protocols every transport implements.
+
+A transport moves one request and its response, or the frames of one live events stream.
+It knows nothing of auth, retries, JSON models or routes: the client does all of that above
+this line, so the in-memory, recorded and HTTP transports all run the same code paths.
+Transports raise only :class:`ugsdk.errors.TransportError` subclasses.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import IO, Any, Iterable, Iterator, Mapping, Optional, Protocol, Tuple, Union, runtime_checkable
+from urllib.parse import urlsplit
+
+import attrs
+
+from ..errors import DecodeError
+
+__all__ = [
+    "Headers",
+    "FilePart",
+    "Request",
+    "Response",
+    "Timeout",
+    "Transport",
+    "EventStream",
+    "DEFAULT",
+    "SECRET_HEADERS",
+    "redact_headers",
+]
+
+#: Header names whose values are secrets: never shown in a repr, a log line or a cassette.
+SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
+
+HeaderPairs = Tuple[Tuple[str, str], ...]
+
+
+def _to_pairs(value: Union[Mapping[str, str], Iterable[Tuple[str, str]], None]) -> HeaderPairs:
+    if value is None:
+        return ()
+    items = value.items() if isinstance(value, Mapping) else value
+    return tuple((str(k), str(v)) for k, v in items)
+
+
+@attrs.frozen(repr=False)
+class Headers:
+    """An immutable, ordered, case-insensitive list of HTTP headers."""
+
+    pairs: HeaderPairs = attrs.field(default=(), converter=_to_pairs)
+
+    def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        """The first value of ``name`` (any case), or ``default``."""
+        wanted = name.lower()
+        for key, value in self.pairs:
+            if key.lower() == wanted:
+                return value
+        return default
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def __iter__(self) -> Iterator[Tuple[str, str]]:
+        return iter(self.pairs)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def with_header(self, name: str, value: str) -> "Headers":
+        """A copy with ``name`` set to ``value`` (replacing any value of that name)."""
+        wanted = name.lower()
+        kept = tuple((k, v) for k, v in self.pairs if k.lower() != wanted)
+        return Headers(kept + ((name, value),))
+
+    def as_dict(self) -> dict[str, str]:
+        """A plain dict (the last value wins for a repeated name)."""
+        return dict(self.pairs)
+
+    def __repr__(self) -> str:
+        return f"Headers({redact_headers(self.pairs)!r})"
+
+
+def redact_headers(pairs: Iterable[Tuple[str, str]]) -> dict[str, str]:
+    """A dict of the headers with every secret value replaced by ``'<redacted>'``."""
+    return {k: ("<redacted>" if k.lower() in SECRET_HEADERS else v) for k, v in pairs}
+
+
+@attrs.frozen(repr=False)
+class FilePart:
+    """One file of a multipart upload.
+
+    ``content`` is either bytes or an open binary file object; transports stream file
+    objects rather than reading them into memory first.
+    """
+
+    field: str
+    filename: str
+    content: Union[bytes, IO[bytes]]
+    content_type: str = "application/octet-stream"
+    size: Optional[int] = None
+
+    def read_all(self) -> bytes:
+        """The whole content as bytes (rewinding a file object first when it can seek)."""
+        if isinstance(self.content, bytes):
+            return self.content
+        if self.content.seekable():
+            self.content.seek(0)
+        data = self.content.read()
+        if self.content.seekable():
+            self.content.seek(0)
+        return data
+
+    def __repr__(self) -> str:
+        return f"FilePart(field={self.field!r}, filename={self.filename!r}, content_type={self.content_type!r}, size={self.size!r})"
+
+
+@attrs.frozen(repr=False)
+class Request:
+    """One HTTP request, built by the client from the route table.
+
+    Attributes:
+        method: ``GET`` or ``POST``.
+        url: the absolute URL without the query string.
+        query: ordered query parameters.
+        headers: request headers (``Authorization`` is redacted in ``repr``).
+        body: the encoded JSON body, or ``None``.
+        files: multipart file parts; when present the transport sends ``multipart/form-data``
+            with ``form`` as plain fields and no JSON body.
+        form: plain multipart fields sent beside ``files``.
+        route: the route table name this request was built from (for logs and cassettes).
+    """
+
+    method: str
+    url: str
+    query: Tuple[Tuple[str, str], ...] = attrs.field(default=(), converter=_to_pairs)
+    headers: Headers = attrs.field(factory=Headers, converter=lambda h: h if isinstance(h, Headers) else Headers(h))
+    body: Optional[bytes] = None
+    files: Tuple[FilePart, ...] = attrs.field(default=(), converter=tuple)
+    form: Tuple[Tuple[str, str], ...] = attrs.field(default=(), converter=_to_pairs)
+    route: str = ""
+
+    @property
+    def path(self) -> str:
+        """The URL's path part."""
+        return urlsplit(self.url).path
+
+    def json(self) -> Any:
+        """The decoded JSON body, or ``None`` when there is none."""
+        if self.body is None:
+            return None
+        return json.loads(self.body.decode("utf-8"))
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.url} route={self.route!r} headers={self.headers!r}>"
+
+
+@attrs.frozen(repr=False)
+class Response:
+    """One HTTP response as the transport received it."""
+
+    status: int
+    headers: Headers = attrs.field(factory=Headers, converter=lambda h: h if isinstance(h, Headers) else Headers(h))
+    body: bytes = b""
+
+    @property
+    def request_id(self) -> Optional[str]:
+        """The ``X-Request-Id`` header, if the server sent one."""
+        return self.headers.get("X-Request-Id")
+
+    @property
+    def ok(self) -> bool:
+        """True for 2xx and 3xx statuses."""
+        return self.status < 400
+
+    def json(self) -> Any:
+        """The decoded JSON body (``None`` for an empty body).
+
+        Raises:
+            DecodeError: the body is not valid UTF-8 JSON.
+        """
+        if not self.body.strip():
+            return None
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            snippet = self.body[:80].decode("utf-8", "replace")
+            raise DecodeError(
+                f"response {self.status} is not valid JSON ({exc}); body starts {snippet!r}"
+            ) from None
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {len(self.body)} bytes request_id={self.request_id!r}>"
+
+
+class _Default:
+    """Sentinel type: "use the configured default" (so that ``None`` can mean "no limit")."""
+
+    _instance: Optional["_Default"] = None
+
+    def __new__(cls) -> "_Default":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+    def __reduce__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT = _Default()
+
+
+@attrs.frozen
+class Timeout:
+    """Connect and read timeouts in seconds; ``None`` means wait forever."""
+
+    connect: Optional[float] = 5.0
+    read: Optional[float] = 30.0
+
+    @classmethod
+    def coerce(cls, value: Union["Timeout", float, int, None]) -> "Timeout":
+        """Make a :class:`Timeout` from a number (both phases), ``None`` or a Timeout."""
+        if isinstance(value, Timeout):
+            return value
+        if value is None:
+            return cls(None, None)
+        return cls(float(value), float(value))
+
+
+@runtime_checkable
+class EventStream(Protocol):
+    """One open live-events connection of one chat."""
+
+    def recv(self, timeout: float) -> Optional[str]:
+        """Wait up to ``timeout`` seconds for the next text frame; ``None`` on timeout.
+
+        Raises:
+            EventStreamClosed: the connection closed (``code`` tells why).
+        """
+        ...
+
+    def close(self) -> None:
+        """Close the connection; safe to call more than once and from another thread."""
+        ...
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Moves requests and event streams. Implementations must be thread-safe."""
+
+    def send(self, request: Request, *, timeout: Timeout) -> Response:
+        """Send one request and return its response, whatever its status."""
+        ...
+
+    def open_events(self, request: Request, *, timeout: Timeout) -> EventStream:
+        """Open the live events stream described by ``request`` (a GET upgrade)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and threads; the transport is not used afterwards."""
+        ...
