@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Dict, Iterator, Mapping, Optional, Pattern, Tuple
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import attrs
 
@@ -66,12 +66,16 @@ class Route:
         if method.upper() != self.method:
             return None
         found = self._pattern.match(path)
-        return dict(found.groupdict()) if found else None
+        if not found:
+            return None
+        # The inverse of path(): values come back decoded.
+        return {name: unquote(value) for name, value in found.groupdict().items()}
 
 
-def _route(method: str, template: str, *, creates: bool = False, authenticated: bool = True) -> "attrs.Attribute[Route]":
+def _route(method: str, template: str, *, creates: bool = False, authenticated: bool = True) -> Route:
     # The field's name becomes the route's name in __attrs_post_init__ of RouteTable.
-    return attrs.field(default=Route("", method, template, creates, authenticated))  # type: ignore[return-value]
+    route: Route = attrs.field(default=Route("", method, template, creates, authenticated))
+    return route
 
 
 @attrs.frozen

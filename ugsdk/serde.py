@@ -10,17 +10,18 @@ Both are built once, at import; cattrs compiles each class's hooks on first use.
 
 from __future__ import annotations
 
-import enum
 import re
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar
 
 import attrs
 import cattrs
+from cattrs.cols import is_sequence, list_structure_factory
+from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .errors import DecodeError
-from .models._base import JSON_NAME
+from .models._base import JSON_NAME, OpenEnum
 from .models.chats import (
     ButtonsContent,
     CustomData,
@@ -120,7 +121,7 @@ def _structure_overrides(cls: type) -> Dict[str, Any]:
 
 def _make_structure(conv: cattrs.Converter, strict: bool) -> Callable[[type], Callable[[Any, type], Any]]:
     def factory(cls: type) -> Callable[[Any, type], Any]:
-        fn = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=strict, **_structure_overrides(cls))
+        fn: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=strict, **_structure_overrides(cls))
         known = {_json_key(f) for f in attrs.fields(cls) if f.name != _EXTRA_FIELD}
         keeps_extra = any(f.name == _EXTRA_FIELD for f in attrs.fields(cls))
 
@@ -151,7 +152,7 @@ def _make_unstructure(conv: cattrs.Converter) -> Callable[[type], Callable[[Any]
                 overrides[field.name] = override(rename=_json_key(field))
             if field.default is None:
                 optional.add(_json_key(field))
-        fn = make_dict_unstructure_fn(cls, conv, **overrides)
+        fn: Callable[[Any], Dict[str, Any]] = make_dict_unstructure_fn(cls, conv, **overrides)
 
         def unstructure_attrs(obj: Any) -> Dict[str, Any]:
             out = fn(obj)
@@ -195,10 +196,13 @@ def _unstructure_content(conv: cattrs.Converter) -> Callable[[Any], Dict[str, An
 _TRANSFER_KEY = "external_chat_transfer"
 
 
-def _structure_custom_data(conv: cattrs.Converter) -> Callable[[Any, Any], CustomData]:
+def _structure_custom_data(conv: cattrs.Converter, strict: bool) -> Callable[[Any, Any], CustomData]:
     def hook(data: Any, _: Any) -> CustomData:
         if not isinstance(data, Mapping):
             raise TypeError("custom_data must be a JSON object")
+        unknown = set(data) - {"signed", "unsigned"}
+        if strict and unknown:
+            raise ForbiddenExtraKeysError("", CustomData, unknown)
         unsigned = dict(data.get("unsigned") or {})
         transfer = unsigned.pop(_TRANSFER_KEY, None)
         return CustomData(
@@ -229,21 +233,64 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
     return parse_datetime(value)
 
 
-def _is_enum(cls: Any) -> bool:
-    return isinstance(cls, type) and issubclass(cls, enum.Enum)
+def _exact(kind: type, *accepted: type) -> Callable[[Any, Any], Any]:
+    """A primitive hook that accepts only JSON values of the right type.
+
+    cattrs' defaults call the type (``bool("false")`` is True, ``int(1.7)`` is 1), which would
+    turn a server's wrong type into a silently wrong value; a DecodeError is better.
+    """
+    allowed = accepted or (kind,)
+
+    def hook(value: Any, _: Any) -> Any:
+        if isinstance(value, bool) and bool not in allowed:
+            raise TypeError(f"expected {kind.__name__}, got bool")
+        if not isinstance(value, allowed):
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+        return kind(value) if kind is float else value
+
+    return hook
+
+
+def _structure_open_enum(value: Any, cls: Any) -> Any:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string for {cls.__name__}, got {type(value).__name__}")
+    return cls(value)
+
+
+def _list_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+    def factory(cls: Any) -> Callable[[Any, Any], Any]:
+        inner = list_structure_factory(cls, conv)
+
+        def structure_list(value: Any, type_: Any) -> Any:
+            # A JSON string is iterable too; never split one into characters.
+            if not isinstance(value, (list, tuple)):
+                raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+            return inner(value, type_)
+
+        return structure_list
+
+    return factory
 
 
 def _build(strict: bool) -> cattrs.Converter:
     conv = cattrs.Converter()
     # Simple types first, then the classes that need special handling, then the generic
     # attrs factory (cattrs tries the most recently registered hooks first).
+    conv.register_structure_hook(bool, _exact(bool))
+    conv.register_structure_hook(int, _exact(int))
+    conv.register_structure_hook(float, _exact(float, int, float))
+    conv.register_structure_hook(str, _exact(str))
+    # Registered after str: open enums subclass str and would otherwise take its hook.
+    conv.register_structure_hook(OpenEnum, _structure_open_enum)
+    conv.register_structure_hook_factory(is_sequence, _list_factory(conv))
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_unstructure_hook(datetime, lambda value: value.isoformat())
-    # Open enums go out as their plain string value, unknown members included.
-    conv.register_unstructure_hook_func(_is_enum, lambda member: member.value)
+    # Open enums go out as their plain string value, unknown members included. (Registered by
+    # class: a str-based enum would otherwise match the identity hook of ``str``.)
+    conv.register_unstructure_hook(OpenEnum, lambda member: member.value)
     conv.register_structure_hook_factory(attrs.has, _make_structure(conv, strict))
     conv.register_unstructure_hook_factory(attrs.has, _make_unstructure(conv))
-    conv.register_structure_hook(CustomData, _structure_custom_data(conv))
+    conv.register_structure_hook(CustomData, _structure_custom_data(conv, strict))
     conv.register_unstructure_hook(CustomData, _unstructure_custom_data(conv))
     conv.register_structure_hook(TranscriptContent, _structure_content(conv))
     conv.register_unstructure_hook(TranscriptContent, _unstructure_content(conv))
@@ -255,7 +302,7 @@ def _build(strict: bool) -> cattrs.Converter:
 def _unstructure_content_member(conv: cattrs.Converter, cls: type) -> Callable[[Any], Dict[str, Any]]:
     if cls is UnknownContent:
         return lambda obj: {"type": obj.type, **obj.data}
-    fn = make_dict_unstructure_fn(cls, conv)
+    fn: Callable[[Any], Dict[str, Any]] = make_dict_unstructure_fn(cls, conv)
     return lambda obj: fn(obj)
 
 

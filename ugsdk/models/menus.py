@@ -83,6 +83,10 @@ class MenuItem:
             yield from child.walk()
 
 
+# The tree refers to itself; resolve the string annotation once so cattrs sees the class.
+attrs.resolve_types(MenuItem)
+
+
 @attrs.frozen(kw_only=True)
 class DirectAccess:
     """What a direct-access key matched: ``key`` (a menu key) and ``user`` (a user key)."""

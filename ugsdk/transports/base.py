@@ -84,6 +84,10 @@ def redact_headers(pairs: Iterable[Tuple[str, str]]) -> dict[str, str]:
     return {k: ("<redacted>" if k.lower() in SECRET_HEADERS else v) for k, v in pairs}
 
 
+def _to_headers(value: Union[Headers, Mapping[str, str], Iterable[Tuple[str, str]], None]) -> Headers:
+    return value if isinstance(value, Headers) else Headers(value)
+
+
 @attrs.frozen(repr=False)
 class FilePart:
     """One file of a multipart upload.
@@ -113,6 +117,10 @@ class FilePart:
         return f"FilePart(field={self.field!r}, filename={self.filename!r}, content_type={self.content_type!r}, size={self.size!r})"
 
 
+def _to_parts(value: Iterable[FilePart]) -> Tuple[FilePart, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(repr=False)
 class Request:
     """One HTTP request, built by the client from the route table.
@@ -132,9 +140,9 @@ class Request:
     method: str
     url: str
     query: Tuple[Tuple[str, str], ...] = attrs.field(default=(), converter=_to_pairs)
-    headers: Headers = attrs.field(factory=Headers, converter=lambda h: h if isinstance(h, Headers) else Headers(h))
+    headers: Headers = attrs.field(factory=Headers, converter=_to_headers)
     body: Optional[bytes] = None
-    files: Tuple[FilePart, ...] = attrs.field(default=(), converter=tuple)
+    files: Tuple[FilePart, ...] = attrs.field(default=(), converter=_to_parts)
     form: Tuple[Tuple[str, str], ...] = attrs.field(default=(), converter=_to_pairs)
     route: str = ""
 
@@ -158,7 +166,7 @@ class Response:
     """One HTTP response as the transport received it."""
 
     status: int
-    headers: Headers = attrs.field(factory=Headers, converter=lambda h: h if isinstance(h, Headers) else Headers(h))
+    headers: Headers = attrs.field(factory=Headers, converter=_to_headers)
     body: bytes = b""
 
     @property

@@ -1,0 +1,175 @@
+"""Event names and the listener registry behind ``Client.on`` / ``off`` / ``once``.
+
+Listeners take one argument: the event's payload (a model such as :class:`~ugsdk.Message`,
+:class:`~ugsdk.Chat` or :class:`~ugsdk.Identity`, the raw JSON value for an event name this
+version does not know, or ``None`` for events without a payload). Catch-all listeners
+(``"*"``) receive the whole :class:`Event`. Error listeners (``"error"``) receive
+``(exception, event)`` when another listener raised; the failure is also logged with its
+traceback, and delivery goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+
+import attrs
+
+__all__ = [
+    "Event",
+    "Listeners",
+    "READY",
+    "AUTHENTICATED",
+    "CHAT_ONGOING",
+    "CHAT_UPDATED",
+    "CHAT_MESSAGE",
+    "CHAT_MEMBER_JOINED",
+    "CHAT_MEMBER_LEFT",
+    "CHAT_TYPING_STARTED",
+    "CHAT_TYPING_ENDED",
+    "CHAT_CONNECTED",
+    "CHAT_DISCONNECTED",
+    "CHAT_DISMISSED",
+    "CHAT_TIMEOUT",
+    "CHAT_ENDED",
+    "CHAT_DESTROYED",
+    "ALL",
+    "ERROR",
+    "EVENT_NAMES",
+]
+
+logger = logging.getLogger("ugsdk.events")
+
+READY = "ready"
+AUTHENTICATED = "authenticated"
+CHAT_ONGOING = "chat.ongoing"
+CHAT_UPDATED = "chat.updated"
+CHAT_MESSAGE = "chat.message"
+CHAT_MEMBER_JOINED = "chat.memberJoined"
+CHAT_MEMBER_LEFT = "chat.memberLeft"
+CHAT_TYPING_STARTED = "chat.typingStarted"
+CHAT_TYPING_ENDED = "chat.typingEnded"
+CHAT_CONNECTED = "chat.connected"
+CHAT_DISCONNECTED = "chat.disconnected"
+CHAT_DISMISSED = "chat.dismissed"
+CHAT_TIMEOUT = "chat.timeout"
+CHAT_ENDED = "chat.ended"
+CHAT_DESTROYED = "chat.destroyed"
+#: Listen to every event (the listener receives the :class:`Event`).
+ALL = "*"
+#: Listen to failures of other listeners (the listener receives ``(exception, event)``).
+ERROR = "error"
+
+#: Every event name the SDK documents.
+EVENT_NAMES = (
+    READY,
+    AUTHENTICATED,
+    CHAT_ONGOING,
+    CHAT_UPDATED,
+    CHAT_MESSAGE,
+    CHAT_MEMBER_JOINED,
+    CHAT_MEMBER_LEFT,
+    CHAT_TYPING_STARTED,
+    CHAT_TYPING_ENDED,
+    CHAT_CONNECTED,
+    CHAT_DISCONNECTED,
+    CHAT_DISMISSED,
+    CHAT_TIMEOUT,
+    CHAT_ENDED,
+    CHAT_DESTROYED,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@attrs.frozen
+class Event:
+    """One event as delivered.
+
+    Attributes:
+        name: the SDK event name (``chat.message``...).
+        data: the decoded payload (a model), raw JSON for unknown names, or ``None``.
+        seq: the server's sequence number for chat events, ``None`` for client-side events.
+        chat_id: the chat the event belongs to, if any.
+    """
+
+    name: str
+    data: Any = None
+    seq: Optional[int] = None
+    chat_id: Optional[int] = None
+
+
+class Listeners:
+    """A thread-safe registry of listeners by event name."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # name -> list of (callback, once)
+        self._by_name: Dict[str, List[Tuple[Callable[..., Any], bool]]] = {}
+
+    def add(self, name: str, fn: Callable[..., Any], *, once: bool = False) -> None:
+        """Register ``fn`` for ``name``; the same callback registered twice is called twice."""
+        with self._lock:
+            self._by_name.setdefault(name, []).append((fn, once))
+
+    def remove(self, name: str, fn: Optional[Callable[..., Any]] = None) -> int:
+        """Unregister ``fn`` (every registration of it), or all listeners of ``name``.
+
+        Returns:
+            how many registrations were removed.
+        """
+        with self._lock:
+            entries = self._by_name.get(name, [])
+            kept = [] if fn is None else [e for e in entries if e[0] != fn]
+            removed = len(entries) - len(kept)
+            if kept:
+                self._by_name[name] = kept
+            else:
+                self._by_name.pop(name, None)
+            return removed
+
+    def clear(self) -> None:
+        """Remove every listener."""
+        with self._lock:
+            self._by_name.clear()
+
+    def has_any(self, predicate: Callable[[str], bool]) -> bool:
+        """Whether some listener is registered under a name ``predicate`` accepts."""
+        with self._lock:
+            return any(predicate(name) and entries for name, entries in self._by_name.items())
+
+    def _take(self, name: str) -> List[Callable[..., Any]]:
+        # Snapshot under the lock; once-listeners are removed as they are taken, so a once
+        # listener runs exactly one time even when two threads emit at the same moment.
+        with self._lock:
+            entries = self._by_name.get(name)
+            if not entries:
+                return []
+            taken = [fn for fn, _ in entries]
+            remaining = [e for e in entries if not e[1]]
+            if len(remaining) != len(entries):
+                if remaining:
+                    self._by_name[name] = remaining
+                else:
+                    del self._by_name[name]
+            return taken
+
+    def emit(self, event: Event) -> None:
+        """Call the listeners of ``event.name``, then the catch-all ones, each guarded."""
+        for fn in self._take(event.name):
+            self._call(fn, event, event.data)
+        if event.name != ERROR:
+            for fn in self._take(ALL):
+                self._call(fn, event, event)
+
+    def _call(self, fn: Callable[..., Any], event: Event, arg: Any) -> None:
+        try:
+            fn(arg)
+        except Exception as exc:  # a user's callback must never break delivery
+            logger.exception("listener %r for %r raised", fn, event.name)
+            for handler in self._take(ERROR):
+                try:
+                    handler(exc, event)
+                except Exception:
+                    logger.exception("error listener %r raised", handler)

@@ -1,0 +1,141 @@
+"""``HTTPTransport``: requests over HTTP(S) with the ``requests`` library.
+
+One ``requests.Session`` per thread (sessions are not guaranteed thread-safe), made on first
+use and made again in a child after ``fork()`` so that pooled sockets are never shared between
+processes. Every backend exception is turned into a :class:`ugsdk.errors.TransportError`
+subclass here, at the boundary.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import requests
+from requests import exceptions as rex
+
+from ..errors import ConnectError, TimeoutError, TLSError, TransportError
+from .base import EventStream, Headers, Request, Response, Timeout
+
+__all__ = ["HTTPTransport"]
+
+
+class HTTPTransport:
+    """Sends requests with ``requests``.
+
+    Args:
+        verify: verify TLS certificates (default ``True``), or a path to a CA bundle.
+        cert: a client certificate path, or ``(cert, key)`` paths.
+        proxies: explicit proxies; by default requests reads them from the environment.
+        trust_env: read proxies, ``REQUESTS_CA_BUNDLE`` and ``.netrc`` from the environment,
+            as requests does (default ``True``).
+    """
+
+    def __init__(
+        self,
+        *,
+        verify: Union[bool, str] = True,
+        cert: Union[str, Tuple[str, str], None] = None,
+        proxies: Optional[Dict[str, str]] = None,
+        trust_env: bool = True,
+    ) -> None:
+        self.verify = verify
+        self.cert = cert
+        self.proxies = dict(proxies or {})
+        self.trust_env = trust_env
+        self._local = threading.local()
+        self._sessions: List[requests.Session] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _session(self) -> requests.Session:
+        session: Optional[requests.Session] = getattr(self._local, "session", None)
+        pid = os.getpid()
+        if session is None or getattr(self._local, "pid", None) != pid:
+            # New thread, or a forked child whose inherited pool belongs to the parent.
+            session = requests.Session()
+            session.verify = self.verify
+            session.cert = self.cert
+            session.trust_env = self.trust_env
+            if self.proxies:
+                session.proxies.update(self.proxies)
+            self._local.session = session
+            self._local.pid = pid
+            with self._lock:
+                self._sessions.append(session)
+        return session
+
+    def send(self, request: Request, *, timeout: Timeout) -> Response:
+        """Send ``request``; any status comes back as a :class:`Response`.
+
+        Raises:
+            ConnectError: no connection could be made (the request was not sent).
+            TimeoutError: the server did not answer within the read timeout.
+            TLSError: TLS verification or handshake failed.
+            TransportError: the connection broke after the request may have been sent.
+        """
+        if self._closed:
+            raise TransportError("the HTTP transport is closed")
+        kwargs: Dict[str, Any] = {
+            "params": list(request.query) or None,
+            "headers": request.headers.as_dict(),
+            "timeout": (timeout.connect, timeout.read),
+            "allow_redirects": False,
+        }
+        if request.files:
+            kwargs["files"] = [
+                (part.field, (part.filename, part.content, part.content_type)) for part in request.files
+            ]
+            kwargs["data"] = list(request.form)
+        elif request.body is not None:
+            kwargs["data"] = request.body
+        try:
+            raw = self._session().request(request.method, request.url, **kwargs)
+            body = raw.content
+        except rex.ConnectTimeout as exc:
+            raise ConnectError(f"connect timed out after {timeout.connect}s: {request.method} {request.url}") from exc
+        except rex.SSLError as exc:
+            raise TLSError(f"TLS failed for {request.url}: {exc}") from exc
+        except rex.ReadTimeout as exc:
+            raise TimeoutError(f"no answer within {timeout.read}s: {request.method} {request.url}") from exc
+        except rex.ConnectionError as exc:
+            if _never_connected(exc):
+                raise ConnectError(f"could not connect: {request.method} {request.url}: {_reason(exc)}") from exc
+            raise TransportError(f"connection lost: {request.method} {request.url}: {_reason(exc)}") from exc
+        except rex.RequestException as exc:
+            raise TransportError(f"{type(exc).__name__}: {request.method} {request.url}: {_reason(exc)}") from exc
+        return Response(raw.status_code, Headers(list(raw.headers.items())), body)
+
+    def open_events(self, request: Request, *, timeout: Timeout) -> EventStream:
+        """Open the live events WebSocket of a chat (websocket-client, loaded on first use)."""
+        from .websocket import open_websocket
+
+        return open_websocket(request, timeout=timeout, verify=self.verify, cert=self.cert)
+
+    def close(self) -> None:
+        """Close every session this transport made."""
+        self._closed = True
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+
+    def __repr__(self) -> str:
+        return f"<HTTPTransport verify={self.verify!r}>"
+
+
+def _never_connected(exc: rex.ConnectionError) -> bool:
+    # urllib3 wraps the cause in MaxRetryError(reason=...); a NewConnectionError (refused,
+    # DNS failure) means no byte of the request left this machine.
+    from urllib3.exceptions import NewConnectionError
+
+    reason: Any = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, NewConnectionError)
+
+
+def _reason(exc: BaseException) -> str:
+    reason: Any = exc.args[0] if exc.args else exc
+    reason = getattr(reason, "reason", reason)
+    return str(reason)

@@ -1,0 +1,172 @@
+"""The live events stream over a WebSocket, on websocket-client (imported on first use).
+
+Close codes of the wire contract surface as :class:`ugsdk.errors.EventStreamClosed` with
+``code`` set: 1000 (chat ended), 4401 (token expired), 4404 (chat unknown). A refused
+handshake maps to the same codes (401 -> 4401, 404 -> 4404), so the caller handles one kind of
+failure whichever way the server chose to refuse.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import struct
+import threading
+import time
+from typing import Any, Dict, Optional, Tuple, Union
+from urllib.parse import urlencode
+
+import websocket
+
+from ..errors import ConnectError, EventStreamClosed, TLSError, TransportError
+from .base import Request, Timeout
+
+__all__ = ["WebSocketEventStream", "open_websocket", "PING_INTERVAL"]
+
+#: Seconds between our pings; the server pings every 20 s too.
+PING_INTERVAL = 20.0
+
+# Handshake statuses that mean the same as a close code.
+_STATUS_TO_CLOSE = {401: 4401, 403: 4401, 404: 4404}
+
+
+def _ws_url(request: Request) -> str:
+    url = request.url
+    if url.startswith("https://"):
+        url = "wss://" + url[len("https://"):]
+    elif url.startswith("http://"):
+        url = "ws://" + url[len("http://"):]
+    if request.query:
+        url += "?" + urlencode(list(request.query))
+    return url
+
+
+def _sslopt(verify: Union[bool, str], cert: Union[str, Tuple[str, str], None]) -> Dict[str, Any]:
+    opts: Dict[str, Any] = {"cert_reqs": ssl.CERT_REQUIRED if verify else ssl.CERT_NONE}
+    if not verify:
+        opts["check_hostname"] = False
+    if isinstance(verify, str):
+        opts["ca_certs"] = verify
+    if isinstance(cert, str):
+        opts["certfile"] = cert
+    elif cert is not None:
+        opts["certfile"], opts["keyfile"] = cert
+    return opts
+
+
+def open_websocket(
+    request: Request,
+    *,
+    timeout: Timeout,
+    verify: Union[bool, str] = True,
+    cert: Union[str, Tuple[str, str], None] = None,
+) -> "WebSocketEventStream":
+    """Connect and return the stream.
+
+    Raises:
+        EventStreamClosed: the server refused the handshake with 401/403/404 (as 4401/4404).
+        ConnectError, TLSError, TimeoutError, TransportError: the connection failed.
+    """
+    ws = websocket.WebSocket(sslopt=_sslopt(verify, cert), enable_multithread=True, skip_utf8_validation=False)
+    headers = [f"{name}: {value}" for name, value in request.headers if name.lower() not in ("content-type", "accept")]
+    url = _ws_url(request)
+    try:
+        ws.connect(url, header=headers, timeout=timeout.connect, suppress_origin=True)
+    except websocket.WebSocketBadStatusException as exc:
+        status = int(getattr(exc, "status_code", 0) or 0)
+        code = _STATUS_TO_CLOSE.get(status)
+        if code is not None:
+            raise EventStreamClosed(f"events handshake refused with {status}", code=code, reason=str(status)) from None
+        raise TransportError(f"events handshake refused with {status}") from None
+    except ssl.SSLError as exc:
+        raise TLSError(f"TLS failed for {request.url}: {exc}") from exc
+    except (socket.timeout, websocket.WebSocketTimeoutException) as exc:
+        raise ConnectError(f"events connect timed out after {timeout.connect}s") from exc
+    except (ConnectionRefusedError, socket.gaierror) as exc:
+        raise ConnectError(f"could not connect to {request.url}: {exc}") from exc
+    except (OSError, websocket.WebSocketException) as exc:
+        raise TransportError(f"events connection failed: {exc}") from exc
+    return WebSocketEventStream(ws)
+
+
+class WebSocketEventStream:
+    """One open events socket: ``recv`` from one thread, ``close`` from any."""
+
+    def __init__(self, ws: "websocket.WebSocket", *, ping_interval: float = PING_INTERVAL) -> None:
+        self._ws = ws
+        self._ping_interval = ping_interval
+        self._last_ping = time.monotonic()
+        self._closed = threading.Event()
+
+    def recv(self, timeout: float) -> Optional[str]:
+        """The next text frame, or ``None`` after ``timeout`` seconds without one.
+
+        Raises:
+            EventStreamClosed: the server closed (with its code) or the connection dropped
+                (``code`` ``None``), or :meth:`close` was called.
+        """
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            if self._closed.is_set():
+                raise EventStreamClosed("events stream closed by the client")
+            now = time.monotonic()
+            if now - self._last_ping >= self._ping_interval:
+                self._ping()
+            remaining = deadline - now
+            if remaining <= 0:
+                return None
+            self._ws.settimeout(min(remaining, self._ping_interval))
+            try:
+                opcode, frame = self._ws.recv_data_frame(control_frame=True)
+            except (websocket.WebSocketTimeoutException, socket.timeout):
+                continue
+            except (websocket.WebSocketConnectionClosedException, OSError, websocket.WebSocketException) as exc:
+                if self._closed.is_set():
+                    raise EventStreamClosed("events stream closed by the client") from None
+                raise EventStreamClosed(f"events connection dropped: {exc}") from None
+            if opcode == websocket.ABNF.OPCODE_TEXT:
+                data = frame.data if hasattr(frame, "data") else frame
+                return data.decode("utf-8") if isinstance(data, bytes) else str(data)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                code, reason = _close_status(frame.data)
+                self._closed.set()
+                raise EventStreamClosed(f"events stream closed by the server ({code})", code=code, reason=reason)
+            # Pings are answered inside websocket-client; pongs and binary frames carry no events.
+
+    def _ping(self) -> None:
+        self._last_ping = time.monotonic()
+        try:
+            self._ws.ping()
+        except (OSError, websocket.WebSocketException):
+            pass  # the next recv reports the broken connection
+
+    def close(self) -> None:
+        """Close the socket; a ``recv`` blocked in another thread returns promptly."""
+        if self._closed.is_set() and not self._ws.connected:
+            return
+        self._closed.set()
+        try:
+            self._ws.send_close(websocket.STATUS_NORMAL)
+        except (OSError, websocket.WebSocketException):
+            pass
+        try:
+            # Unblocks a recv waiting in another thread; plain close() would wait for it.
+            self._ws.abort()
+        except (OSError, websocket.WebSocketException):
+            pass
+        try:
+            self._ws.shutdown()
+        except (OSError, websocket.WebSocketException):
+            pass
+
+    def __repr__(self) -> str:
+        return f"<WebSocketEventStream {'closed' if self._closed.is_set() else 'open'}>"
+
+
+def _close_status(data: bytes) -> Tuple[Optional[int], str]:
+    if len(data) < 2:
+        return None, ""
+    (code,) = struct.unpack("!H", data[:2])
+    return int(code), data[2:].decode("utf-8", "replace")
+
+

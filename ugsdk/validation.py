@@ -1,0 +1,162 @@
+"""Argument checks run before any network I/O.
+
+Each check returns the value in the form the wire needs and raises
+:class:`ugsdk.errors.ValidationError` naming the argument otherwise. Nothing is quietly
+trimmed, lower-cased or dropped: a value is accepted as given or refused.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Iterable, List, Mapping, Optional, Union
+
+from .errors import ValidationError
+
+__all__ = [
+    "check_id",
+    "check_int_id",
+    "check_lang",
+    "check_phone",
+    "check_email",
+    "check_emails",
+    "check_text",
+    "check_optional_text",
+    "check_bool",
+    "check_rating",
+    "check_scheduled_at",
+]
+
+# BCP 47 as the service uses it: "en", "es", "pt-BR", "zh-Hant".
+_LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# E.164: a plus, a non-zero digit, at most 15 digits in all.
+_E164 = re.compile(r"^\+[1-9][0-9]{1,14}$")
+# Deliberately plain: one @, no spaces, a dot in the domain. The service does the real check.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def _fail(argument: str, message: str) -> ValidationError:
+    return ValidationError(message, argument=argument)
+
+
+def check_id(value: Any, argument: str) -> str:
+    """A call or chat id (a positive int or a non-empty string of safe characters) as text."""
+    if isinstance(value, bool):
+        raise _fail(argument, f"must be an id (int or str), got {value!r}")
+    if isinstance(value, int):
+        if value <= 0:
+            raise _fail(argument, f"must be a positive id, got {value}")
+        return str(value)
+    if isinstance(value, str):
+        if not value or value.strip() != value or "/" in value or not value.isprintable():
+            raise _fail(argument, f"must be a non-empty id without spaces or '/', got {value!r}")
+        return value
+    raise _fail(argument, f"must be an id (int or str), got {type(value).__name__}")
+
+
+def check_int_id(value: Any, argument: str) -> int:
+    """A numeric id (``menu_id``): a positive int, or a string of digits."""
+    if isinstance(value, bool):
+        raise _fail(argument, f"must be a positive integer, got {value!r}")
+    if isinstance(value, int):
+        if value <= 0:
+            raise _fail(argument, f"must be a positive integer, got {value}")
+        return value
+    if isinstance(value, str) and value.isdigit() and value.isascii() and int(value) > 0:
+        return int(value)
+    raise _fail(argument, f"must be a positive integer, got {value!r}")
+
+
+def check_lang(value: Any, argument: str = "lang") -> str:
+    """A language code such as ``en`` or ``pt-BR``."""
+    if not isinstance(value, str) or not _LANG.match(value):
+        raise _fail(argument, f"must be a language code such as 'en' or 'pt-BR', got {value!r}")
+    return value
+
+
+def check_phone(value: Any, argument: str = "phone_number") -> str:
+    """An E.164 phone number (``+14155550123``)."""
+    if not isinstance(value, str) or not _E164.match(value):
+        raise _fail(argument, f"must be an E.164 number like '+14155550123', got {value!r}")
+    return value
+
+
+def check_email(value: Any, argument: str = "email") -> str:
+    """An e-mail address."""
+    if not isinstance(value, str) or len(value) > 254 or not _EMAIL.match(value):
+        raise _fail(argument, f"must be an e-mail address, got {value!r}")
+    return value
+
+
+def check_emails(value: Any, argument: str = "emails") -> List[str]:
+    """A non-empty list of e-mail addresses (a lone string is refused, not split)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise _fail(argument, f"must be a list of e-mail addresses, got {type(value).__name__}")
+    emails = list(value)
+    if not emails:
+        raise _fail(argument, "must hold at least one e-mail address")
+    return [check_email(item, f"{argument}[{i}]") for i, item in enumerate(emails)]
+
+
+def check_text(value: Any, argument: str, *, max_length: Optional[int] = None) -> str:
+    """A string with at least one non-space character (kept exactly as given)."""
+    if not isinstance(value, str):
+        raise _fail(argument, f"must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise _fail(argument, "must not be empty or only white space")
+    if max_length is not None and len(value) > max_length:
+        raise _fail(argument, f"must be at most {max_length} characters, got {len(value)}")
+    return value
+
+
+def check_optional_text(value: Any, argument: str) -> Optional[str]:
+    """``None`` or a non-empty string."""
+    return None if value is None else check_text(value, argument)
+
+
+def check_bool(value: Any, argument: str) -> Optional[bool]:
+    """``None`` or a real bool (``1`` and ``"yes"`` are refused)."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise _fail(argument, f"must be True or False, got {value!r}")
+
+
+def check_rating(value: Any, argument: str = "rating") -> int:
+    """A rating from 1 to 5."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise _fail(argument, f"must be an integer from 1 to 5, got {value!r}")
+    return value
+
+
+def check_scheduled_at(value: Union[datetime, str], now: datetime, argument: str = "scheduled_at") -> datetime:
+    """A future, timezone-aware moment, from a datetime or a slot / ISO 8601 string."""
+    from .serde import parse_datetime, parse_time_slot  # serde pulls in cattrs; keep it off this import
+
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise _fail(argument, "must be timezone-aware (a naive datetime is ambiguous)")
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = parse_time_slot(value)
+        except ValueError:
+            try:
+                moment = parse_datetime(value)
+            except ValueError:
+                raise _fail(
+                    argument, f"must be a time slot like '2023-05-31 11:45 +0000' or ISO 8601, got {value!r}"
+                ) from None
+            if not re.search(r"(Z|[+-]\d{2}:?\d{2})$", value.strip()):
+                raise _fail(argument, f"must carry a UTC offset, got {value!r}")
+    else:
+        raise _fail(argument, f"must be a datetime or a time slot string, got {type(value).__name__}")
+    if moment <= now:
+        raise _fail(argument, f"must be in the future, got {moment.isoformat()}")
+    return moment
+
+
+def check_mapping(value: Any, argument: str) -> Mapping[Any, Any]:
+    """A mapping (dict)."""
+    if not isinstance(value, Mapping):
+        raise _fail(argument, f"must be a mapping, got {type(value).__name__}")
+    return value
