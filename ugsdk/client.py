@@ -45,12 +45,15 @@ from .auth import Authenticate, TokenCache, token_from_result, unverified_claims
 from .errors import (
     APIError,
     ChatStateError,
+    DecodeError,
+    NotFoundError,
     TransportError,
     UgsdkError,
     ValidationError,
     error_for_status,
 )
 from .models import (
+    AfterHourMessage,
     Call,
     CallRequest,
     Chat,
@@ -555,12 +558,7 @@ class Client:
     def get_after_hour_message(self, lang: Optional[str] = None) -> str:
         """The message to show when the contact center is closed."""
         response = self._send(self.routes.get_after_hour_message, query=[("lang", self._lang(lang))])
-        payload = response.json()
-        if not isinstance(payload, Mapping) or not isinstance(payload.get("message"), str):
-            from .errors import DecodeError
-
-            raise DecodeError("after-hour message: expected {'message': str}")
-        return str(payload["message"])
+        return self._decode(response, AfterHourMessage).message
 
     def get_menus(self, key: Optional[str] = None, lang: Optional[str] = None) -> MenuResponse:
         """The menu tree; with a direct-access ``key``, the menu that key opens.
@@ -584,14 +582,10 @@ class Client:
         response = self._send(self.routes.get_time_slots, path=path, query=[("lang", self._lang(lang))])
         payload = response.json()
         if not isinstance(payload, list):
-            from .errors import DecodeError
-
             raise DecodeError("time slots: expected a list of strings")
         try:
             return [parse_time_slot(slot) for slot in payload]
         except (TypeError, ValueError, AttributeError) as exc:
-            from .errors import DecodeError
-
             raise DecodeError(f"time slots: {exc}") from None
 
     def get_wait_times(self, menu_id: Union[int, str], lang: Optional[str] = None) -> WaitTimes:
@@ -724,8 +718,6 @@ class Client:
         chat_id = self._store.get(self._key())
         if chat_id is None:
             return None
-        from .errors import NotFoundError
-
         try:
             chat = self._decode(self._send(self.routes.load_chat, path={"chat_id": str(chat_id)}), Chat)
         except NotFoundError:
@@ -942,8 +934,6 @@ def _custom_data(value: Union[CustomData, Mapping[str, Any], None]) -> Optional[
         return value
     if not isinstance(value, Mapping):
         raise ValidationError(f"must be a CustomData or a mapping, got {type(value).__name__}", argument="custom_data")
-    from .errors import DecodeError
-
     try:
         return structure(value, CustomData, strict=True)
     except DecodeError as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar
+from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar, cast
 
 import attrs
 import cattrs
@@ -46,9 +46,10 @@ __all__ = [
 
 T = TypeVar("T")
 
-# Where the generated structure function finds the unknown keys gathered for ``extra``; a
-# name no JSON payload can use, so a server key literally called "extra" stays an extra key.
-_EXTRA_KEY = "\x00extra"
+# Where the generated structure function finds the unknown keys gathered for ``extra``: a
+# name of our own, so that a server key literally called "extra" stays an extra key. (It ends
+# up inside code cattrs generates, so it must be a plain identifier: no NUL, no quotes.)
+_EXTRA_KEY = "__ugsdk_extra__"
 _EXTRA_FIELD = "extra"
 
 _SLOT_FORMAT = "%Y-%m-%d %H:%M %z"
@@ -242,11 +243,12 @@ def _exact(kind: type, *accepted: type) -> Callable[[Any, Any], Any]:
     allowed = accepted or (kind,)
 
     def hook(value: Any, _: Any) -> Any:
-        if isinstance(value, bool) and bool not in allowed:
+        value_: Any = value
+        if isinstance(value_, bool) and bool not in allowed:
             raise TypeError(f"expected {kind.__name__}, got bool")
         if not isinstance(value, allowed):
             raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
-        return kind(value) if kind is float else value
+        return float(cast(float, value_)) if kind is float else value_  # an int where a float is due
 
     return hook
 

@@ -49,10 +49,11 @@ from .messages import (
     MessageType,
     NotiEvent,
 )
-from .misc import CobrowseCode, CobrowseSession, EndUserToken, ProhibitedFileTypes, Trigger
+from .misc import AfterHourMessage, CobrowseCode, CobrowseSession, EndUserToken, ProhibitedFileTypes, Trigger
 from .people import Agent, EndUser, Identity, UserType, VirtualAgent
 
 __all__ = [
+    "AfterHourMessage",
     "Agent",
     "ButtonsContent",
     "Call",

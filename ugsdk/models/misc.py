@@ -7,7 +7,7 @@ import attrs
 
 from ._base import extra_field
 
-__all__ = ["Trigger", "ProhibitedFileTypes", "CobrowseSession", "CobrowseCode", "EndUserToken"]
+__all__ = ["Trigger", "ProhibitedFileTypes", "CobrowseSession", "CobrowseCode", "EndUserToken", "AfterHourMessage"]
 
 
 @attrs.frozen(kw_only=True)
@@ -85,4 +85,12 @@ class EndUserToken:
 
     token: str = attrs.field(repr=False)
     expires_in: int
+    extra: Dict[str, Any] = extra_field()
+
+
+@attrs.frozen(kw_only=True)
+class AfterHourMessage:
+    """The text to show when the contact center is closed."""
+
+    message: str
     extra: Dict[str, Any] = extra_field()

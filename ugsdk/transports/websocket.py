@@ -71,7 +71,7 @@ def open_websocket(
     headers = [f"{name}: {value}" for name, value in request.headers if name.lower() not in ("content-type", "accept")]
     url = _ws_url(request)
     try:
-        ws.connect(url, header=headers, timeout=timeout.connect, suppress_origin=True)
+        ws.connect(url, header=headers, timeout=timeout.connect, suppress_origin=True)  # type: ignore[no-untyped-call]
     except websocket.WebSocketBadStatusException as exc:
         status = int(getattr(exc, "status_code", 0) or 0)
         code = _STATUS_TO_CLOSE.get(status)
@@ -151,11 +151,11 @@ class WebSocketEventStream:
             pass
         try:
             # Unblocks a recv waiting in another thread; plain close() would wait for it.
-            self._ws.abort()
+            self._ws.abort()  # type: ignore[no-untyped-call]
         except (OSError, websocket.WebSocketException):
             pass
         try:
-            self._ws.shutdown()
+            self._ws.shutdown()  # type: ignore[no-untyped-call]
         except (OSError, websocket.WebSocketException):
             pass
 

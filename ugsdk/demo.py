@@ -1,0 +1,145 @@
+"""The narrated tour behind ``ugsdk demo``: every API method against the embedded sandbox.
+
+It is also a worked example: each step is the code a user would write, and what it prints is
+what the call returned.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime, timezone
+from typing import Any, TextIO
+
+from .client import Client
+from .models import ChannelType, Message, MenuItem
+
+
+class _Narrator:
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.step = 0
+
+    def section(self, title: str) -> None:
+        self.step += 1
+        self.out.write(f"\n{self.step}. {title}\n")
+
+    def say(self, text: str, *args: Any) -> None:
+        line = text.format(*args) if args else text
+        self.out.write(textwrap.indent(line, "   ") + "\n")
+
+    def message(self, message: Message) -> None:
+        who = {"end_user": "you", "virtual_agent": "virtual agent", "agent": "agent", "system": "system"}.get(
+            message.user_type.value, message.user_type.value
+        )
+        if message.type.value == "noti":
+            body = f"[{message.event.value if message.event else 'notice'}]"
+        elif message.file is not None:
+            body = f"[file {message.file.name}, {message.file.size} bytes]"
+        else:
+            body = message.content or ""
+        self.say("#{:<3} {:>13}: {}", message.index, who, body)
+
+
+def _menu_lines(item: MenuItem, depth: int = 0) -> str:
+    channels = ", ".join(str(c.type) for c in item.channels if c.enabled) or "no channels"
+    state = "" if item.enabled else " (disabled)"
+    redirect = f" -> {item.redirection.data}" if item.redirection else ""
+    lines = [f"{'  ' * depth}[{item.id}] {item.name}{state}{redirect}: {channels}"]
+    lines += [_menu_lines(child, depth + 1) for child in item.children]
+    return "\n".join(lines)
+
+
+def run_demo(out: TextIO, *, seed: int = 0) -> int:
+    """Walk through the API on a fresh sandbox, printing each step; returns 0 on success."""
+    from .sandbox import ManualClock, Sandbox
+
+    sandbox = Sandbox(seed=seed, clock=ManualClock())
+    say = _Narrator(out)
+    say.out.write("ugsdk demo: the headless SDK's API, run against the embedded sandbox contact center.\n")
+
+    with Client.for_sandbox(sandbox, identifier="demo-user-1", name="Ada Lovelace") as client:
+        client.on("authenticated", lambda _: say.say("(event) authenticated: the JWT was exchanged for an end-user token"))
+
+        say.section("get_company()")
+        company = client.get_company()
+        say.say("{} ({}), languages: {}", company.name, company.subdomain, ", ".join(l.lang for l in company.languages))
+
+        say.section("get_menus() and get_menus(key='vip')")
+        menus = client.get_menus()
+        for root in menus.menus:
+            say.say(_menu_lines(root))
+        vip = client.get_menus(key="vip")
+        say.say("direct key 'vip' matched: {} -> {}", vip.direct.key, ", ".join(m.name or "" for m in vip.menus))
+
+        say.section("get_wait_times(11)")
+        waits = client.get_wait_times(11)
+        say.say("chat: {}, voice call: {}", waits.chat_wait, waits.voice_call_wait)
+
+        say.section("get_time_slots(11), create_call(...), load_call, cancel_call")
+        slots = client.get_time_slots(11)
+        say.say("{} slots, first: {}", len(slots), ", ".join(s.strftime("%H:%M %Z") for s in slots[:4]))
+        call = client.create_call(menu_id=11, phone_number="+14155550123", scheduled_at=slots[2])
+        say.say("booked call {} for {} (status {})", call.id, call.scheduled_at, call.status.value)
+        say.say("load_call -> status {}", client.load_call(call.id).status.value)
+        say.say("cancel_call -> status {}", client.cancel_call(call.id).status.value)
+        instant = client.create_call(menu_id=2, phone_number="+14155550123")
+        say.say("instant call {}: status {}", instant.id, instant.status.value)
+
+        say.section("get_trigger(page_url=...)")
+        trigger = client.get_trigger("https://shop.sandbox.invalid/checkout/step-2")
+        say.say("trigger: {!r} greets with {!r}", trigger.name if trigger else None, trigger.greeting if trigger else None)
+
+        say.section("create_chat(menu_id=11): a virtual agent answers")
+        chat = client.create_chat(menu_id=11, greeting="Hi!")
+        say.say("chat {} is {} with {}", chat.id, chat.status.value, chat.virtual_agent.name if chat.virtual_agent else "nobody")
+        deflection = client.get_chat_deflection()
+        say.say("get_chat_deflection -> {}", deflection)
+        client.send_text_message("Where is my parcel? Order 1234.")
+        client.send_text_message("Could I talk to a human agent, please?")
+        sandbox.advance(waits.chat + 5)
+        chat = client.load_chat(chat.id)
+        say.say("after the queue wait: {} with agent {}", chat.status.value, chat.agent.name if chat.agent else None)
+        sandbox.agent_reply(chat.id, "Hello Ada, your parcel left our depot this morning.")
+        client.send_file_message(("receipt.pdf", b"%PDF-1.4 demo receipt", "application/pdf"))
+        sandbox.agent_reply(chat.id, "Thanks, I can see the receipt. It arrives tomorrow.")
+        say.say("fetch_messages():")
+        for message in client.fetch_messages():
+            say.message(message)
+
+        say.section("start_cobrowse() and create_cobrowse_code()")
+        session = client.start_cobrowse()
+        say.say("session {} ({}), code {}", session.session_id, session.status, client.create_cobrowse_code().code)
+
+        say.section("finish_chat(), send_chat_rate, get_chat_survey / send_chat_survey, send_chat_transcripts")
+        chat = client.finish_chat()
+        say.say("chat {} is {}", chat.id, chat.status.value)
+        client.send_chat_rate(rating=5, feedback="Quick and friendly.")
+        survey = client.get_chat_survey()
+        for question in survey.questions:
+            say.say("Q{} ({}): {}", question.id, question.type.value, question.display_text)
+        answers = {q.id: (q.valid_answers[-1] if q.valid_answers else "Keep it up") for q in survey.questions}
+        answers[survey.questions[0].id] = 5
+        client.send_chat_survey(answers)
+        client.send_chat_transcripts(["ada@example.com"])
+        say.say("rated 5, answered {} questions, transcript sent. {}", len(answers), survey.sign_off_display_text or "")
+        client.destroy_chat()
+
+        say.section("create_email(..., files=[...]) and the rules for attachments")
+        rules = client.get_prohibited_file_types()
+        say.say("prohibited: {}; max size {} MB", " ".join(rules.extensions), (rules.max_size or 0) // 2**20)
+        email = client.create_email(
+            menu_id=12, email="ada@example.com", name="Ada Lovelace", content="My jacket is the wrong size.",
+            files=[("photo.png", b"\x89PNG demo image", "image/png")],
+        )
+        say.say("ticket {} is {}, with {} attachment(s)", email.id, email.status.value,
+                len(sandbox.emails[email.id].attachments))
+
+        say.section("get_after_hour_message(lang='es')")
+        say.say(client.get_after_hour_message(lang="es"))
+
+    menus_with_email = [m.id for r in menus.menus for m in r.walk() if m.channel(ChannelType.EMAIL)]
+    say.out.write(
+        f"\nDone at {datetime.now(timezone.utc):%H:%M:%S} UTC: every call above went through the real "
+        f"client code (validation, auth, routes, errors, decoding). Menus taking e-mail: {menus_with_email}.\n"
+    )
+    return 0

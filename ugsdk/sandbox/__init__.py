@@ -1,0 +1,44 @@
+"""A fake CCAI Platform contact center that runs in process.
+
+:class:`Sandbox` answers the wire contract (``handle`` for HTTP requests, ``open_events``
+for live event streams) from a stateful model of a tenant: menus, queues, a virtual agent,
+human agents, calls, e-mails, surveys. Pair it with
+:class:`ugsdk.transports.memory.InMemoryTransport` to test code that uses the client
+without a network, and with :class:`ManualClock` to make time-based behaviour deterministic::
+
+    sandbox = Sandbox(clock=ManualClock())
+    transport = InMemoryTransport(sandbox)
+    ...
+    sandbox.advance(30)            # the queue wait passes; an agent joins
+    sandbox.agent_reply(chat_id, "Hello!")
+
+This package is the other side of the wire: it never imports the client.
+"""
+
+from .clock import Clock, ManualClock, SystemClock
+from .core import Sandbox
+from .emails import SentEmail
+from .events import Event
+from .faults import Faults, HttpFault
+from .refusal import Refusal
+from .stream import SandboxEventStream
+from .tokens import EndUserRecord
+from .uploads import StoredFile
+from .views import CallView, ChatView
+
+__all__ = [
+    "CallView",
+    "ChatView",
+    "Clock",
+    "EndUserRecord",
+    "Event",
+    "Faults",
+    "HttpFault",
+    "ManualClock",
+    "Refusal",
+    "Sandbox",
+    "SandboxEventStream",
+    "SentEmail",
+    "StoredFile",
+    "SystemClock",
+]

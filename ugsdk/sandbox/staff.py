@@ -1,0 +1,87 @@
+"""The people on the contact center's side: human agents and the virtual agent.
+
+The virtual agent is deliberately dumb and deterministic: the same text always gets the
+same answer, and asking for an "agent" or a "human" hands the chat over.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Tuple
+
+from ..models import Agent, Identity, UserType, VirtualAgent
+from .ids import IdSource
+from .refusal import not_found
+
+__all__ = ["Roster", "virtual_agent_answer", "agent_identity", "virtual_agent_identity"]
+
+_ESCALATE = re.compile(r"\b(agent|human|person)s?\b", re.IGNORECASE)
+_GREETING = re.compile(r"\b(hi|hello|hey|hola|bonjour)\b", re.IGNORECASE)
+_ORDER = re.compile(r"\b(order|package|parcel|delivery|tracking)\b", re.IGNORECASE)
+_REFUND = re.compile(r"\b(refund|return|exchange)\b", re.IGNORECASE)
+
+
+def _avatar(name: str) -> str:
+    return "https://avatars.sandbox.invalid/" + name.lower().replace(" ", "-") + ".png"
+
+
+class Roster:
+    """The human agents (picked in turn when a chat needs one) and the virtual agent."""
+
+    def __init__(self, ids: IdSource) -> None:
+        self._ids = ids
+        self.agents: List[Agent] = []
+        self._turn = 0
+        self.virtual_agent = VirtualAgent(id=ids.next("virtual_agent"), name="Sandy", avatar_url=_avatar("sandy-bot"), status="online")
+
+    def add(self, name: str, *, first_name: Optional[str] = None, avatar_url: Optional[str] = None) -> Agent:
+        """Hire an agent; later chats may be assigned to them."""
+        agent = Agent(
+            id=self._ids.next("agent"),
+            name=name,
+            first_name=first_name or name.split()[0],
+            avatar_url=avatar_url or _avatar(name),
+            status="online",
+        )
+        self.agents.append(agent)
+        return agent
+
+    def pick(self, agent_id: Optional[int] = None) -> Agent:
+        """The agent with ``agent_id``, or the next one in turn (one is hired if none exist).
+
+        Raises:
+            Refusal: 404 for an unknown ``agent_id``.
+        """
+        if agent_id is not None:
+            for agent in self.agents:
+                if agent.id == agent_id:
+                    return agent
+            raise not_found("agent", agent_id)
+        if not self.agents:
+            self.add("Alex Morgan")
+        agent = self.agents[self._turn % len(self.agents)]
+        self._turn += 1
+        return agent
+
+
+def agent_identity(agent: Agent) -> Identity:
+    """The event identity of a human agent."""
+    return Identity(id=agent.id, name=agent.name or "Agent", type=UserType.AGENT, is_customer=False, avatar_url=agent.avatar_url)
+
+
+def virtual_agent_identity(bot: VirtualAgent) -> Identity:
+    """The event identity of the virtual agent."""
+    return Identity(id=bot.id, name=bot.name or "Virtual agent", type=UserType.VIRTUAL_AGENT, is_customer=False, avatar_url=bot.avatar_url)
+
+
+def virtual_agent_answer(text: str) -> Tuple[str, bool]:
+    """The virtual agent's canned reply to ``text``, and whether it hands over to a human."""
+    if _ESCALATE.search(text):
+        return "Sure, let me find a member of our team for you.", True
+    if _ORDER.search(text):
+        return "I can help with orders. What is your order number?", False
+    if _REFUND.search(text):
+        return "Returns are free within 30 days. Would you like to start one?", False
+    if _GREETING.search(text):
+        return "Hello! How can I help you today?", False
+    return "Sorry, I did not catch that. Type 'agent' to talk to a person.", False
