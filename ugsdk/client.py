@@ -856,7 +856,7 @@ class Client:
         self._survey = (chat.id, survey)
         return survey
 
-    def send_chat_survey(self, answers: Mapping[Union[int, str], Union[int, str]]) -> None:
+    def send_chat_survey(self, answers: Mapping[Any, Union[int, str]]) -> None:
         """Answer the current chat's survey: ``{question_id: answer}``.
 
         Question ids must be those of :meth:`get_chat_survey` (fetched first if needed);
