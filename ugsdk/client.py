@@ -74,11 +74,12 @@ from .models import (
     Trigger,
     WaitTimes,
 )
+from .live import EventFeed, EventPump, ReconnectPolicy
 from .retry import RetryPolicy
 from .routes import ROUTES, Route, RouteTable
 from .serde import parse_time_slot, structure, unstructure
 from .store import ChatStore, default_store
-from .transports.base import DEFAULT, FilePart, Request, Response, Timeout, Transport
+from .transports.base import FilePart, Request, Response, Timeout, Transport, EventStream
 from .uploads import prepare_files, refuse_prohibited
 
 if TYPE_CHECKING:
@@ -165,6 +166,9 @@ class Client:
             for no limit.
         max_retries: retries per call, or a :class:`~ugsdk.RetryPolicy`.
         routes: a route table for deployments whose paths differ.
+        reconnect: waits between reconnections of the live events stream.
+        shutdown_timeout: the longest :meth:`destroy` and :meth:`destroy_chat` wait for the
+            events threads (a listener still blocked then is left to finish on its own).
 
     Raises:
         ValidationError: an option is malformed.
@@ -184,6 +188,8 @@ class Client:
         timeout: Union[Timeout, float, None] = DEFAULT_TIMEOUT,
         max_retries: Union[int, RetryPolicy] = 2,
         routes: RouteTable = ROUTES,
+        reconnect: ReconnectPolicy = ReconnectPolicy(),
+        shutdown_timeout: float = 2.0,
     ) -> None:
         self.company_id = v.check_text(company_id, "company_id")
         if company_id.strip() != company_id:
@@ -209,6 +215,12 @@ class Client:
             timeout is None or isinstance(timeout, (Timeout, int, float))
         ) or (isinstance(timeout, (int, float)) and timeout <= 0):
             raise ValidationError(f"must be seconds > 0, a Timeout or None, got {timeout!r}", argument="timeout")
+        if not isinstance(reconnect, ReconnectPolicy):
+            raise ValidationError(f"must be a ReconnectPolicy, got {type(reconnect).__name__}", argument="reconnect")
+        if isinstance(shutdown_timeout, bool) or not isinstance(shutdown_timeout, (int, float)) or shutdown_timeout < 0:
+            raise ValidationError(f"must be seconds >= 0, got {shutdown_timeout!r}", argument="shutdown_timeout")
+        self.reconnect = reconnect
+        self.shutdown_timeout = float(shutdown_timeout)
         self.timeout = Timeout.coerce(timeout)
         self.retry = RetryPolicy.coerce(max_retries)
         self.routes = routes
@@ -228,6 +240,8 @@ class Client:
         self._file_rules: Optional[ProhibitedFileTypes] = None
         self._listeners = ev.Listeners()
         self._tokens = TokenCache(self._exchange_jwt, on_new_token=self._announce_token)
+        self._pump: Optional[EventPump] = None
+        self._feeds: List[EventFeed] = []
 
     # -- construction helpers -------------------------------------------------------------
 
@@ -463,14 +477,17 @@ class Client:
     def destroy(self) -> None:
         """Drop the current chat, remove every listener and close the transport.
 
-        Idempotent. The client cannot be used afterwards; the stored ongoing chat id is kept,
-        so a later client can still :meth:`load_ongoing_chat`.
+        Idempotent, and returns within ``shutdown_timeout`` even when a listener is blocked.
+        The client cannot be used afterwards; the stored ongoing chat id is kept, so a later
+        client can still :meth:`load_ongoing_chat`.
         """
         with self._lock:
             if self._destroyed:
                 return
             self._destroyed = True
             self._chat = None
+        self._stop_pump()
+        self._end_feeds()
         self._listeners.clear()
         if self._owns_transport and self._transport is not None:
             self._transport.close()
@@ -521,13 +538,15 @@ class Client:
             if not callable(callback):
                 raise ValidationError(f"must be callable, got {type(callback).__name__}", argument="fn")
             self._listeners.add(name, callback, once=once)
+            if _is_chat_listener(name):
+                self._maybe_start_pump()
             return callback
 
         return register if fn is None else register(fn)
 
     def _emit(self, name: str, data: Any = None) -> None:
         chat = self._chat
-        self._listeners.emit(ev.Event(name, data, chat_id=chat.id if chat else None))
+        self._deliver(ev.Event(name, data, chat_id=chat.id if chat else None))
 
     # -- company, menus, waits -----------------------------------------------------------
 
@@ -685,7 +704,7 @@ class Client:
                 f"chat {current.id} is still {current.status.value}: finish_chat() or destroy_chat() first"
             )
         chat = self._decode(self._send(self.routes.create_chat, body=chat_request, idempotency_key=key), Chat)
-        self._set_chat(chat)
+        self._follow(chat)
         return chat
 
     def load_chat(self, chat_id: Union[int, str]) -> Chat:
@@ -705,7 +724,7 @@ class Client:
         """
         path = {"chat_id": v.check_id(chat_id, "chat_id")}
         chat = self._decode(self._send(self.routes.resume_chat, path=path), Chat)
-        self._set_chat(chat)
+        self._follow(chat)
         return chat
 
     def load_ongoing_chat(self) -> Optional[Chat]:
@@ -726,7 +745,7 @@ class Client:
         if chat.status.is_ended:
             self._store.delete(self._key())
             return None
-        self._set_chat(chat)
+        self._follow(chat)
         self._emit(ev.CHAT_ONGOING, chat)
         return chat
 
@@ -752,19 +771,120 @@ class Client:
         return updated
 
     def destroy_chat(self) -> None:
-        """Forget the current chat here and in the store (nothing is sent). Idempotent."""
+        """Forget the current chat here and in the store (nothing is sent). Idempotent.
+
+        Stops the live events (within ``shutdown_timeout``) and emits ``chat.destroyed``.
+        """
         with self._lock:
             chat, self._chat = self._chat, None
         if chat is None:
             return
+        self._stop_pump()
         if self._store.get(self._key()) == chat.id:
             self._store.delete(self._key())
-        self._listeners.emit(ev.Event(ev.CHAT_DESTROYED, None, chat_id=chat.id))
+        self._deliver(ev.Event(ev.CHAT_DESTROYED, None, chat_id=chat.id))
+        self._end_feeds()
 
     def check_in(self) -> None:
         """Answer the service's "are you still there?" (a ``checkInRequired`` message)."""
         chat = self._current_chat(open_only=True)
         self._send(self.routes.check_in, path=self._chat_path(chat))
+
+    # -- live events ---------------------------------------------------------------------
+
+    def connect(self, *, after: int = 0) -> None:
+        """Start delivering the current chat's live events (idempotent).
+
+        Registering a ``chat.*`` or ``"*"`` listener while a chat is current starts delivery
+        too; call this to start it without one (for :meth:`events`, or to choose ``after``).
+
+        Args:
+            after: deliver only events whose ``seq`` is greater (0 = the chat's history too).
+
+        Raises:
+            ChatStateError: there is no current chat.
+        """
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise ValidationError(f"must be an integer >= 0, got {after!r}", argument="after")
+        chat = self._current_chat()
+        with self._lock:
+            pump = self._pump
+            if pump is not None and pump.chat_id == chat.id and pump.alive:
+                return
+            pump = EventPump(_PumpHost(self), chat.id, after=after, reconnect=self.reconnect)
+            self._pump = pump
+        pump.start()
+
+    def disconnect(self) -> None:
+        """Stop the live events (the chat stays current; :meth:`connect` resumes them)."""
+        self._stop_pump()
+
+    @property
+    def connected(self) -> bool:
+        """Whether live events of the current chat are being delivered."""
+        pump = self._pump
+        return pump is not None and pump.alive
+
+    def events(self, timeout: Optional[float] = None) -> EventFeed:
+        """An iterator over the current chat's events, for code that would rather loop.
+
+        It sees every event delivered from now on (starting the live events if needed) and
+        ends after ``chat.ended`` or ``chat.destroyed``, when the events stop, or once
+        ``timeout`` seconds have passed::
+
+            for event in client.events(timeout=60):
+                if event.name == "chat.message":
+                    print(event.data.content)
+
+        Raises:
+            ChatStateError: there is no current chat.
+        """
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0):
+            raise ValidationError(f"must be seconds >= 0 or None, got {timeout!r}", argument="timeout")
+        self._current_chat()
+        feed = EventFeed(timeout, self._drop_feed)
+        with self._lock:
+            self._feeds.append(feed)
+        self.connect()
+        return feed
+
+    def _drop_feed(self, feed: EventFeed) -> None:
+        with self._lock:
+            if feed in self._feeds:
+                self._feeds.remove(feed)
+
+    def _end_feeds(self) -> None:
+        with self._lock:
+            feeds, self._feeds = self._feeds, []
+        for feed in feeds:
+            feed.end()
+
+    def _deliver(self, event: ev.Event) -> None:
+        self._listeners.emit(event)
+        with self._lock:
+            feeds = list(self._feeds)
+        for feed in feeds:
+            feed.put(event)
+
+    def _maybe_start_pump(self) -> None:
+        chat = self._chat
+        if chat is not None and not chat.status.is_ended and not self._destroyed:
+            self.connect()
+
+    def _follow(self, chat: Chat) -> None:
+        """Make ``chat`` current; live events follow it when someone listens."""
+        pump = self._pump
+        if pump is not None and pump.chat_id != chat.id:
+            self._stop_pump()
+        self._set_chat(chat)
+        if self._listeners.has_any(_is_chat_listener):
+            self._maybe_start_pump()
+
+    def _stop_pump(self) -> None:
+        with self._lock:
+            pump, self._pump = self._pump, None
+        if pump is not None and not pump.stop(self.shutdown_timeout):
+            log.warning("a listener of chat %s is still running after %.1fs; left to finish", pump.chat_id, self.shutdown_timeout)
 
     # -- messages --------------------------------------------------------------------------
 
@@ -938,3 +1058,62 @@ def _custom_data(value: Union[CustomData, Mapping[str, Any], None]) -> Optional[
         return structure(value, CustomData, strict=True)
     except DecodeError as exc:
         raise ValidationError(str(exc).replace("response does not fit", "does not fit"), argument="custom_data") from None
+
+
+def _is_chat_listener(name: str) -> bool:
+    return name == ev.ALL or name.startswith("chat.")
+
+
+class _PumpHost:
+    """The client as the events pump sees it (see :class:`ugsdk.live.PumpHost`)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def open_event_stream(self, chat_id: int, after: int) -> EventStream:
+        client = self._client
+        route = client.routes.chat_events
+        request = Request(
+            "GET",
+            client._base_url + route.path(chat_id=chat_id),
+            query=[("after", str(after))],
+            headers=[
+                ("User-Agent", client._user_agent),
+                ("X-Company-Id", client.company_id),
+                ("Authorization", f"Bearer {client._tokens.get()}"),
+            ],
+            route=route.name,
+        )
+        return client.transport.open_events(request, timeout=client.timeout)
+
+    def refresh_token(self) -> None:
+        self._client._tokens.invalidate()
+
+    def fetch_messages_after(self, chat_id: int, after_index: int) -> List[Message]:
+        client = self._client
+        response = client._send(
+            client.routes.fetch_messages, path={"chat_id": str(chat_id)}, query=[("after", str(after_index))]
+        )
+        return client._decode(response, List[Message])
+
+    def fetch_chat(self, chat_id: int) -> Chat:
+        client = self._client
+        return client._decode(client._send(client.routes.load_chat, path={"chat_id": str(chat_id)}), Chat)
+
+    def apply_chat(self, chat: Chat) -> None:
+        current = self._client._chat
+        if current is not None and current.id == chat.id:
+            self._client._set_chat(chat)
+
+    def deliver(self, event: ev.Event) -> None:
+        self._client._deliver(event)
+
+    def report(self, error: BaseException, event: ev.Event) -> None:
+        self._client._listeners.report(error, event)
+
+    def pump_finished(self, pump: EventPump) -> None:
+        client = self._client
+        with client._lock:
+            mine = client._pump is pump or client._pump is None
+        if mine:
+            client._end_feeds()

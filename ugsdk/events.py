@@ -168,8 +168,12 @@ class Listeners:
             fn(arg)
         except Exception as exc:  # a user's callback must never break delivery
             logger.exception("listener %r for %r raised", fn, event.name)
-            for handler in self._take(ERROR):
-                try:
-                    handler(exc, event)
-                except Exception:
-                    logger.exception("error listener %r raised", handler)
+            self.report(exc, event)
+
+    def report(self, error: BaseException, event: Event) -> None:
+        """Hand ``error`` (met while delivering ``event``) to every error listener."""
+        for handler in self._take(ERROR):
+            try:
+                handler(error, event)
+            except Exception:
+                logger.exception("error listener %r raised", handler)
