@@ -17,6 +17,7 @@ from requests import exceptions as rex
 
 from ..errors import ConnectError, TimeoutError, TLSError, TransportError
 from .base import EventStream, Headers, Request, Response, Timeout
+from .multipart import MultipartBody
 
 __all__ = ["HTTPTransport"]
 
@@ -84,15 +85,16 @@ class HTTPTransport:
             "allow_redirects": False,
         }
         if request.files:
-            kwargs["files"] = [
-                (part.field, (part.filename, part.content, part.content_type)) for part in request.files
-            ]
-            kwargs["data"] = list(request.form)
+            body = MultipartBody(list(request.form), list(request.files))
+            kwargs["headers"]["Content-Type"] = body.content_type
+            # With every size known, requests sends Content-Length and streams read(); else
+            # it sends the chunks of the iterator with chunked transfer encoding.
+            kwargs["data"] = body if body.length is not None else iter(body)
         elif request.body is not None:
             kwargs["data"] = request.body
         try:
             raw = self._session().request(request.method, request.url, **kwargs)
-            body = raw.content
+            content = raw.content
         except rex.ConnectTimeout as exc:
             raise ConnectError(f"connect timed out after {timeout.connect}s: {request.method} {request.url}") from exc
         except rex.SSLError as exc:
@@ -105,7 +107,7 @@ class HTTPTransport:
             raise TransportError(f"connection lost: {request.method} {request.url}: {_reason(exc)}") from exc
         except rex.RequestException as exc:
             raise TransportError(f"{type(exc).__name__}: {request.method} {request.url}: {_reason(exc)}") from exc
-        return Response(raw.status_code, Headers(list(raw.headers.items())), body)
+        return Response(raw.status_code, Headers(list(raw.headers.items())), content)
 
     def open_events(self, request: Request, *, timeout: Timeout) -> EventStream:
         """Open the live events WebSocket of a chat (websocket-client, loaded on first use)."""
