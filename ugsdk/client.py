@@ -169,6 +169,8 @@ class Client:
         reconnect: waits between reconnections of the live events stream.
         shutdown_timeout: the longest :meth:`destroy` and :meth:`destroy_chat` wait for the
             events threads (a listener still blocked then is left to finish on its own).
+        clock: returns the current time (aware); checks such as "``scheduled_at`` is in the
+            future" use it. Replayed recordings pass the time they were recorded at.
 
     Raises:
         ValidationError: an option is malformed.
@@ -190,6 +192,7 @@ class Client:
         routes: RouteTable = ROUTES,
         reconnect: ReconnectPolicy = ReconnectPolicy(),
         shutdown_timeout: float = 2.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
     ) -> None:
         self.company_id = v.check_text(company_id, "company_id")
         if company_id.strip() != company_id:
@@ -219,6 +222,9 @@ class Client:
             raise ValidationError(f"must be a ReconnectPolicy, got {type(reconnect).__name__}", argument="reconnect")
         if isinstance(shutdown_timeout, bool) or not isinstance(shutdown_timeout, (int, float)) or shutdown_timeout < 0:
             raise ValidationError(f"must be seconds >= 0, got {shutdown_timeout!r}", argument="shutdown_timeout")
+        if not callable(clock):
+            raise ValidationError("must be a callable returning an aware datetime", argument="clock")
+        self.clock = clock
         self.reconnect = reconnect
         self.shutdown_timeout = float(shutdown_timeout)
         self.timeout = Timeout.coerce(timeout)
@@ -638,7 +644,7 @@ class Client:
             menu_id=v.check_int_id(call.menu_id, "menu_id"),
             phone_number=v.check_phone(call.phone_number),
             lang=self._lang(call.lang),
-            scheduled_at=None if call.scheduled_at is None else v.check_scheduled_at(call.scheduled_at, datetime.now(timezone.utc)),
+            scheduled_at=None if call.scheduled_at is None else v.check_scheduled_at(call.scheduled_at, self.clock()),
             ticket_id=v.check_optional_text(call.ticket_id, "ticket_id"),
             email=None if call.email is None else v.check_email(call.email),
             recording_permission=v.check_bool(call.recording_permission, "recording_permission"),
