@@ -103,7 +103,7 @@ def _user_agent() -> str:
     try:
         from importlib.metadata import version
 
-        backend = f" requests/{version('requests')}"
+        backend = " requests/" + ".".join(version("requests").split(".")[:2])
     except Exception:  # pragma: no cover - requests is a dependency, but metadata may be odd
         backend = ""
     py = ".".join(platform.python_version_tuple()[:2])
@@ -161,7 +161,7 @@ class Client:
             for ``host``. Pass ``InMemoryTransport(sandbox)`` to talk to a sandbox.
         store: where the ongoing chat's id is kept (default: in memory, per process).
         store_key: the store key of this end user (default: company id and the JWT's
-            ``identifier``, or ``guest``).
+            ``identifier``; guests, who have none, should pass one such as their session id).
         timeout: seconds (both phases), a :class:`~ugsdk.transports.Timeout`, or ``None``
             for no limit.
         max_retries: retries per call, or a :class:`~ugsdk.RetryPolicy`.
@@ -287,9 +287,13 @@ class Client:
         from .transports.memory import InMemoryTransport
 
         box = sandbox if sandbox is not None else Sandbox()
-        signer = JWTSigner(box.company_secret, identifier=identifier, name=name, email=email)
+        # Signed on the sandbox's clock, so that a test which moves it ahead still gets JWTs
+        # the sandbox finds fresh.
+        signer = JWTSigner(box.company_secret, identifier=identifier, name=name, email=email, clock=box.clock.now)
         options.setdefault("host", "https://sandbox.ugsdk.invalid")
-        return cls(box.company_id, authenticate=signer, transport=InMemoryTransport(box), **options)
+        client = cls(box.company_id, authenticate=signer, transport=InMemoryTransport(box), **options)
+        client._owns_transport = True  # made here, so destroy() closes it
+        return client
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -348,7 +352,9 @@ class Client:
             # Made once per logical call so that every retry is recognised as a repeat.
             key = idempotency_key or str(uuid.uuid4())
             headers.append(("Idempotency-Key", key))
-        safe_to_repeat = route.method == "GET" or key is not None
+        # A GET, a POST the server dedupes by key, or the token exchange (a repeat only mints
+        # another token) can be sent again after a timeout or a 5xx without harm.
+        safe_to_repeat = route.method == "GET" or key is not None or not route.authenticated
         # A file object we cannot rewind cannot be sent a second time.
         rewindable = all(isinstance(p.content, bytes) or p.content.seekable() for p in files)
         starts = [p.content.tell() if not isinstance(p.content, bytes) else 0 for p in files]
@@ -476,7 +482,13 @@ class Client:
             self._store.set(self._key(), chat.id)
 
     def _key(self) -> str:
-        return self._store_key or f"{self.company_id}:{self._identifier or 'guest'}"
+        if self._store_key:
+            return self._store_key
+        if self._identifier:
+            return f"{self.company_id}:{self._identifier}"
+        # Guests have nothing that tells one from another, so without a store_key (a web
+        # session id, say) a guest's chat is remembered for this client only.
+        return f"{self.company_id}:guest:{id(self):x}"
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -785,7 +797,8 @@ class Client:
             chat, self._chat = self._chat, None
         if chat is None:
             return
-        self._stop_pump()
+        # The feeds end after chat.destroyed, which they must still receive.
+        self._stop_pump(end_feeds=False)
         if self._store.get(self._key()) == chat.id:
             self._store.delete(self._key())
         self._deliver(ev.Event(ev.CHAT_DESTROYED, None, chat_id=chat.id))
@@ -886,11 +899,14 @@ class Client:
         if self._listeners.has_any(_is_chat_listener):
             self._maybe_start_pump()
 
-    def _stop_pump(self) -> None:
+    def _stop_pump(self, *, end_feeds: bool = True) -> None:
         with self._lock:
             pump, self._pump = self._pump, None
         if pump is not None and not pump.stop(self.shutdown_timeout):
             log.warning("a listener of chat %s is still running after %.1fs; left to finish", pump.chat_id, self.shutdown_timeout)
+        # A pump stopped here is no longer the client's, so it leaves the feeds to us.
+        if pump is not None and end_feeds:
+            self._end_feeds()
 
     # -- messages --------------------------------------------------------------------------
 
@@ -992,6 +1008,7 @@ class Client:
         if not answers:
             raise ValidationError("must answer at least one question", argument="answers")
         checked: Dict[str, Union[int, str]] = {}
+        names: Dict[str, str] = {}  # errors name each answer as the caller wrote its key
         for qid, answer in answers.items():
             name = f"answers[{qid!r}]"
             question_id = v.check_int_id(qid, name)
@@ -1002,11 +1019,12 @@ class Client:
             if str(question_id) in checked:
                 raise ValidationError("question answered twice", argument=name)
             checked[str(question_id)] = answer
+            names[str(question_id)] = name
         chat = self._current_chat()
         cached = self._survey
         survey = cached[1] if cached is not None and cached[0] == chat.id else self.get_chat_survey()
         for qid_text, answer in checked.items():
-            name = f"answers[{qid_text}]"
+            name = names[qid_text]
             question = survey.question(int(qid_text))
             if question is None:
                 known = ", ".join(str(q.id) for q in survey.questions) or "none"
@@ -1119,7 +1137,9 @@ class _PumpHost:
 
     def pump_finished(self, pump: EventPump) -> None:
         client = self._client
+        # Only a pump that ended on its own (chat ended, chat unknown) ends the feeds here; one
+        # the client stopped is no longer client._pump, and the client ends them itself.
         with client._lock:
-            mine = client._pump is pump or client._pump is None
+            mine = client._pump is pump
         if mine:
             client._end_feeds()

@@ -103,14 +103,16 @@ class FilePart:
     size: Optional[int] = None
 
     def read_all(self) -> bytes:
-        """The whole content as bytes (rewinding a file object first when it can seek)."""
+        """The content from the file object's current position, which is then restored.
+
+        The caller may have positioned the file on purpose; what lies before is not sent.
+        """
         if isinstance(self.content, bytes):
             return self.content
-        if self.content.seekable():
-            self.content.seek(0)
+        start = self.content.tell() if self.content.seekable() else None
         data = self.content.read()
-        if self.content.seekable():
-            self.content.seek(0)
+        if start is not None:
+            self.content.seek(start)
         return data
 
     def __repr__(self) -> str:
