@@ -6,12 +6,14 @@ what the call returned.
 
 from __future__ import annotations
 
+import queue
 import textwrap
 from datetime import datetime, timezone
-from typing import Any, TextIO
+from typing import Any, Callable, List, TextIO, Tuple
 
 from .client import Client
-from .models import ChannelType, Message, MenuItem
+from .events import Event
+from .models import ChannelType, Chat, Identity, MenuItem, Message
 
 
 class _Narrator:
@@ -27,7 +29,31 @@ class _Narrator:
         line = text.format(*args) if args else text
         self.out.write(textwrap.indent(line, "   ") + "\n")
 
-    def message(self, message: Message) -> None:
+    def show_until(self, events: "queue.Queue[Event]", last: Callable[[Event], bool], timeout: float = 10.0) -> None:
+        """Print live events as they arrive, up to and including the first that ``last`` accepts."""
+        while True:
+            try:
+                event = events.get(timeout=timeout)
+            except queue.Empty:
+                self.say("(no further event within {:.0f} s)", timeout)
+                return
+            self.event(event)
+            if last(event):
+                return
+
+    def event(self, event: Event) -> None:
+        if event.name in ("ready", "authenticated"):
+            return
+        if isinstance(event.data, Message):
+            self.message(event.data, live=True)
+        elif isinstance(event.data, Identity):
+            self.say("live  {:<19} {} ({})", event.name, event.data.name, event.data.type.value)
+        elif isinstance(event.data, Chat):
+            self.say("live  {:<19} status {}", event.name, event.data.status.value)
+        else:
+            self.say("live  {}", event.name)
+
+    def message(self, message: Message, *, live: bool = False) -> None:
         who = {"end_user": "you", "virtual_agent": "virtual agent", "agent": "agent", "system": "system"}.get(
             message.user_type.value, message.user_type.value
         )
@@ -37,7 +63,12 @@ class _Narrator:
             body = f"[file {message.file.name}, {message.file.size} bytes]"
         else:
             body = message.content or ""
-        self.say("#{:<3} {:>13}: {}", message.index, who, body)
+        prefix = "live  chat.message        " if live else ""
+        self.say("{}#{:<3} {:>13}: {}", prefix, message.index, who, body)
+
+
+def _span(messages: List[Message]) -> Tuple[int, int, int]:
+    return len(messages), messages[0].index, messages[-1].index
 
 
 def _menu_lines(item: MenuItem, depth: int = 0) -> str:
@@ -89,22 +120,27 @@ def run_demo(out: TextIO, *, seed: int = 0) -> int:
         trigger = client.get_trigger("https://shop.sandbox.invalid/checkout/step-2")
         say.say("trigger: {!r} greets with {!r}", trigger.name if trigger else None, trigger.greeting if trigger else None)
 
-        say.section("create_chat(menu_id=11): a virtual agent answers")
+        say.section("create_chat(menu_id=11), with live events as they arrive")
+        live: "queue.Queue[Event]" = queue.Queue()
+        client.on("*", live.put)  # a chat listener: the live events pump starts with the chat
         chat = client.create_chat(menu_id=11, greeting="Hi!")
         say.say("chat {} is {} with {}", chat.id, chat.status.value, chat.virtual_agent.name if chat.virtual_agent else "nobody")
-        deflection = client.get_chat_deflection()
-        say.say("get_chat_deflection -> {}", deflection)
+        say.show_until(live, lambda e: e.name == "chat.typingEnded")
+        say.say("get_chat_deflection -> {}", client.get_chat_deflection())
         client.send_text_message("Where is my parcel? Order 1234.")
+        say.show_until(live, lambda e: e.name == "chat.typingEnded")
         client.send_text_message("Could I talk to a human agent, please?")
+        say.show_until(live, lambda e: isinstance(e.data, Chat) and e.data.status.value == "queued")
+        say.say("(the sandbox clock moves past the {} s queue wait)", waits.chat)
         sandbox.advance(waits.chat + 5)
-        chat = client.load_chat(chat.id)
-        say.say("after the queue wait: {} with agent {}", chat.status.value, chat.agent.name if chat.agent else None)
+        say.show_until(live, lambda e: e.name == "chat.typingEnded")
+        say.say("client.chat now: {} with agent {}", client.chat.status.value if client.chat else None,
+                client.chat.agent.name if client.chat and client.chat.agent else None)
         sandbox.agent_reply(chat.id, "Hello Ada, your parcel left our depot this morning.")
+        say.show_until(live, lambda e: e.name == "chat.typingEnded")
         client.send_file_message(("receipt.pdf", b"%PDF-1.4 demo receipt", "application/pdf"))
-        sandbox.agent_reply(chat.id, "Thanks, I can see the receipt. It arrives tomorrow.")
-        say.say("fetch_messages():")
-        for message in client.fetch_messages():
-            say.message(message)
+        say.show_until(live, lambda e: e.name == "chat.message")
+        say.say("fetch_messages() returns the same conversation: {} messages, #{} to #{}", *_span(client.fetch_messages()))
 
         say.section("start_cobrowse() and create_cobrowse_code()")
         session = client.start_cobrowse()
@@ -113,6 +149,7 @@ def run_demo(out: TextIO, *, seed: int = 0) -> int:
         say.section("finish_chat(), send_chat_rate, get_chat_survey / send_chat_survey, send_chat_transcripts")
         chat = client.finish_chat()
         say.say("chat {} is {}", chat.id, chat.status.value)
+        say.show_until(live, lambda e: e.name == "chat.disconnected")
         client.send_chat_rate(rating=5, feedback="Quick and friendly.")
         survey = client.get_chat_survey()
         for question in survey.questions:
