@@ -197,13 +197,13 @@ def test_file_part_bytes() -> None:
     assert part.read_all() == b"hello" and part.read_all() == b"hello"
 
 
-def test_file_part_read_all_rewinds() -> None:
+def test_file_part_read_all_starts_where_the_caller_left_the_file() -> None:
     stream = io.BytesIO(b"0123456789")
-    stream.read(4)  # someone already read part of it
+    stream.read(4)  # the caller positioned the file on purpose: what lies before is not sent
     part = FilePart("file", "digits.bin", stream)
-    assert part.read_all() == b"0123456789"
-    assert stream.tell() == 0  # left rewound for the next reader (a retry)
-    assert part.read_all() == b"0123456789"
+    assert part.read_all() == b"456789"
+    assert stream.tell() == 4  # put back where it was, for the next reader (a retry)
+    assert part.read_all() == b"456789"
 
 
 class _Pipe(io.RawIOBase):

@@ -163,6 +163,8 @@ class EventPump:
         self._queued_seq = after  # reader side: highest seq put on the queue
         self._delivered_seq = after  # dispatcher side: highest seq delivered
         self._message_index = 0  # dispatcher side: highest message index delivered
+        self._frames_read = 0  # reader side: frames received on the current connection
+        self._connected = False  # dispatcher side: chat.connected delivered, not yet disconnected
         self._reader: Optional[threading.Thread] = None
         self._dispatcher: Optional[threading.Thread] = None
         self._forked = False
@@ -235,9 +237,16 @@ class EventPump:
                 try:
                     stream = self.host.open_event_stream(self.chat_id, self._queued_seq)
                 except EventStreamClosed as exc:
-                    if exc.code == 4401 and not refreshed:
-                        refreshed = True
+                    if exc.code == 4401:
+                        # Always drop the refused token (else every retry presents it again);
+                        # wait first only when a fresh one was already refused.
                         self.host.refresh_token()
+                        if not refreshed:
+                            refreshed = True
+                            continue
+                        if not self._wait_before_retry(attempt, exc):
+                            return
+                        attempt += 1
                         continue
                     if exc.code == 4404:
                         self._finish("chat unknown", exc)
@@ -257,12 +266,17 @@ class EventPump:
                     _close_quietly(stream)
                     return
                 self._queue.put((ev.CHAT_CONNECTED,))
+                self._frames_read = 0
                 try:
                     ended = self._read_stream(stream)
                 except EventStreamClosed as exc:
                     self._queue.put((ev.CHAT_DISCONNECTED,))
                     if self._stopping.is_set():
                         return
+                    if self._frames_read:
+                        # This connection delivered: the next waits start small again.
+                        attempt = 0
+                        refreshed = False
                     if exc.code == 4404:
                         self._finish("chat unknown", exc)
                         return
@@ -272,8 +286,13 @@ class EventPump:
                         return
                     if exc.code == 4401:
                         self.host.refresh_token()
-                        refreshed = True
-                        attempt = 0
+                        if not refreshed:
+                            refreshed = True
+                            continue
+                        # Refused again before anything came through: back off.
+                        if not self._wait_before_retry(attempt, exc):
+                            return
+                        attempt += 1
                         continue
                     log.info("events of chat %s dropped (%s); reconnecting", self.chat_id, exc)
                     if not self._wait_before_retry(attempt, exc):
@@ -301,6 +320,7 @@ class EventPump:
             text = stream.recv(self.recv_timeout)
             if text is None:
                 continue
+            self._frames_read += 1
             frame = _parse_frame(text)
             if frame is None:
                 self._queue.put(("error", DecodeError(f"events frame is not {{seq, event, data}}: {text[:80]!r}")))
@@ -338,6 +358,14 @@ class EventPump:
                     self.host.report(exc, Event("error", None, chat_id=self.chat_id))
         finally:
             self._stopping.set()
+            if self._connected and not self._forked:
+                # Stopped while up: the connection goes down too, and listeners hear it
+                # (so every chat.connected is matched by one chat.disconnected).
+                self._connected = False
+                try:
+                    self.host.deliver(Event(ev.CHAT_DISCONNECTED, None, chat_id=self.chat_id))
+                except Exception:
+                    log.exception("delivering chat.disconnected of chat %s failed", self.chat_id)
             self.finished.set()
             try:
                 self.host.pump_finished(self)
@@ -347,6 +375,10 @@ class EventPump:
     def _handle(self, item: _Item) -> None:
         kind = item[0]
         if kind in (ev.CHAT_CONNECTED, ev.CHAT_DISCONNECTED):
+            up = kind == ev.CHAT_CONNECTED
+            if up == self._connected:
+                return  # never two in a row
+            self._connected = up
             self.host.deliver(Event(kind, None, chat_id=self.chat_id))
         elif kind == "frame":
             _, seq, name, data = item  # type: ignore[misc]

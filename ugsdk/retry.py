@@ -3,9 +3,10 @@
 The rules (applied by the client, above every transport):
 
 - a connection that failed before the request was sent is always retried;
-- a timeout, a 5xx or a 429 is retried only when repeating the request is safe: a GET, or a
-  POST that carries an idempotency key (the server then answers a repeat with the first
-  result);
+- a timeout, a connection lost after sending, a 5xx or a 429 is retried only when repeating
+  the request is safe: a GET, or a POST that carries an idempotency key (the server then
+  answers a repeat with the first result);
+- a TLS failure is never retried;
 - the wait is ``min(base * 2**n, cap)`` with full jitter, or the server's ``Retry-After`` when
   it gives one (up to ``retry_after_cap``).
 """
@@ -18,7 +19,7 @@ from typing import Callable, Optional, Union
 
 import attrs
 
-from .errors import APIError, ConnectError, RateLimitError, ServerError, TimeoutError, UgsdkError
+from .errors import APIError, ConnectError, RateLimitError, ServerError, TLSError, TransportError, UgsdkError
 
 __all__ = ["RetryPolicy", "backoff_delay"]
 
@@ -71,10 +72,10 @@ class RetryPolicy:
         """Whether this failure may be retried at all (the attempt count aside)."""
         if isinstance(error, ConnectError):
             return True
-        if not safe_to_repeat:
-            return False
-        if isinstance(error, TimeoutError):
-            return True
+        if not safe_to_repeat or isinstance(error, TLSError):
+            return False  # a certificate problem does not go away by asking again
+        if isinstance(error, TransportError):
+            return True  # a timeout, or a connection lost after the request went out
         return isinstance(error, (RateLimitError, ServerError)) or (
             isinstance(error, APIError) and error.status >= 500
         )
