@@ -143,6 +143,12 @@ class WebSocketEventStream:
     def close(self) -> None:
         """Close the socket; a ``recv`` blocked in another thread returns promptly."""
         if self._closed.is_set() and not self._ws.connected:
+            # The server closed first: websocket-client answered its close frame but keeps
+            # the socket object open until told.
+            try:
+                self._ws.shutdown()  # type: ignore[no-untyped-call]
+            except (OSError, websocket.WebSocketException):
+                pass
             return
         self._closed.set()
         try:
