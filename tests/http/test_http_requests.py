@@ -19,6 +19,8 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 import ugsdk
 from ugsdk.transports.http import HTTPTransport
 
+pytestmark = pytest.mark.filterwarnings("error::ResourceWarning")
+
 HOST = "https://acme.api.example"
 BASE = HOST + "/api/v2"
 TOKEN = "end-user-token-0123456789abcdef"

@@ -13,6 +13,10 @@ import ugsdk
 from ugsdk.transports.base import Request, Timeout
 from ugsdk.transports.websocket import open_websocket
 
+# A socket the client side forgets to close fails the test (the server side, in its own
+# loop, is checked by the lifecycle tests' thread and socket counts).
+pytestmark = pytest.mark.filterwarnings("error::ResourceWarning")
+
 
 def _frames(texts: List[str]) -> List[Tuple[int, str]]:
     out = []

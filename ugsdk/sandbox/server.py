@@ -196,6 +196,8 @@ class SandboxServer:
         self._runner: Optional[web.AppRunner] = None
         self._sockets: Set[_Socket] = set()
         self._sleepers: Set["asyncio.Future[None]"] = set()
+        self._listener: Optional[asyncio.AbstractServer] = None
+        self._handlers: Set[web.RequestHandler] = set()  # connections (aiohttp's take no weakref)
         self._ids = itertools.count(1)
         # Two pools: event sockets park a thread in stream.recv for up to RECV_SLICE each,
         # and must never starve the threads answering plain requests.
@@ -256,6 +258,7 @@ class SandboxServer:
                 loop.run_forever()
             finally:
                 try:
+                    loop.run_until_complete(self._close_stragglers())
                     loop.run_until_complete(loop.shutdown_asyncgens())
                 finally:
                     loop.close()
@@ -347,15 +350,27 @@ class SandboxServer:
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
+        make_handler = runner.server
+        assert make_handler is not None  # set by setup()
+
+        def protocol() -> web.RequestHandler:
+            # Every connection is remembered, so that stopping can close each one: aiohttp's
+            # own shutdown misses a connection accepted while it runs.
+            handler = make_handler()
+            if len(self._handlers) > 256:
+                self._handlers = {h for h in self._handlers if h.transport is None or not h.transport.is_closing()}
+            self._handlers.add(handler)
+            return handler
+
         try:
-            site = web.TCPSite(runner, self.host, port)
-            await site.start()
+            listener = await asyncio.get_running_loop().create_server(
+                protocol, self.host, port, reuse_address=True
+            )
         except BaseException:
             await runner.cleanup()
             raise
-        self._runner = runner
-        bound = runner.addresses[0]
-        self.port = int(bound[1])
+        self._runner, self._listener = runner, listener
+        self.port = int(listener.sockets[0].getsockname()[1])
 
     async def _stop_listening(self, code: Optional[int]) -> None:
         # Requests held back by a delay fault are cut rather than waited for.
@@ -368,9 +383,38 @@ class SandboxServer:
         tasks = {sock.task for sock in sockets if sock.task is not None and not sock.task.done()}
         if tasks:
             await asyncio.wait(tasks, timeout=3.0)
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.close()
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        self._close_connections()
+
+    def _close_connections(self) -> None:
+        for handler in list(self._handlers):
+            transport = handler.transport
+            if transport is not None and not transport.is_closing():
+                transport.close()
+
+    async def _close_stragglers(self) -> None:
+        # Connections accepted while the listener was shutting down are set up in tasks and
+        # callbacks that run after the shutdown looked for connections. Let them run, close
+        # what they opened, and let the closing callbacks run too, so that no socket
+        # outlives the loop.
+        current = asyncio.current_task()
+        for _ in range(3):
+            await asyncio.sleep(0.01)
+            self._close_connections()
+            pending = [task for task in asyncio.all_tasks() if task is not current]
+            if not pending:
+                break
+            await asyncio.wait(pending, timeout=0.2)
+        for task in asyncio.all_tasks():
+            if task is not current:
+                task.cancel()
+        self._close_connections()
+        await asyncio.sleep(0.01)
 
     async def _restart(self) -> None:
         await self._stop_listening(None)

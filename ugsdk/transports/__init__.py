@@ -1,7 +1,7 @@
 """Transports: how requests and live event frames travel.
 
 ``base`` defines the boundary; ``InMemoryTransport`` serves a :class:`ugsdk.sandbox.Sandbox` in
-process. Implementations are imported on first use so ``import ugsdk`` stays light.
+process; ``RecordedTransport`` replays (and records) cassettes. Implementations are imported on first use so ``import ugsdk`` stays light.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -10,6 +10,7 @@ from .base import DEFAULT, EventStream, FilePart, Headers, Request, Response, Ti
 
 if TYPE_CHECKING:
     from .memory import InMemoryTransport
+    from .recorded import RecordedTransport, RecordMode
 
 __all__ = [
     "DEFAULT",
@@ -17,6 +18,8 @@ __all__ = [
     "FilePart",
     "Headers",
     "InMemoryTransport",
+    "RecordMode",
+    "RecordedTransport",
     "Request",
     "Response",
     "Timeout",
@@ -29,4 +32,8 @@ def __getattr__(name: str) -> Any:
         from .memory import InMemoryTransport
 
         return InMemoryTransport
+    if name in ("RecordedTransport", "RecordMode"):
+        from . import recorded
+
+        return getattr(recorded, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

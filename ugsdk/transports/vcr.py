@@ -1,0 +1,93 @@
+"""Reading cassettes written by vcrpy (its format 1, YAML or JSON) for replay.
+
+vcrpy records HTTP only, so these cassettes replay calls but no live events. Each vcrpy
+interaction becomes an :class:`~ugsdk.transports.cassette.HttpRecord` of the same shape a
+ugsdk recording has, so matching and replay work the same way::
+
+    interactions:
+    - request: {method: POST, uri: 'http://127.0.0.1:8080/api/v2/auth/end_user',
+                body: '{"token":"..."}', headers: {Content-Type: [application/json]}}
+      response: {status: {code: 200, message: OK}, headers: {...}, body: {string: '...'}}
+    version: 1
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from ..errors import CassetteError
+from .cassette import HttpRecord, _body_fields, date_header, multipart_fields, split_url
+
+__all__ = ["read_vcr"]
+
+
+def _headers(raw: Any) -> Dict[str, str]:
+    # vcrpy keeps every header as a list of values.
+    out: Dict[str, str] = {}
+    if isinstance(raw, Mapping):
+        for key, value in raw.items():
+            if isinstance(value, list):
+                out[str(key)] = ", ".join(str(v) for v in value)
+            elif value is not None:
+                out[str(key)] = str(value)
+    return out
+
+
+def _bytes(value: Any) -> Optional[bytes]:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode("utf-8")
+
+
+def _content_type(headers: Mapping[str, str]) -> str:
+    for key, value in headers.items():
+        if key.lower() == "content-type":
+            return value
+    return ""
+
+
+def read_vcr(data: Mapping[str, Any], path: Path) -> Tuple[List[HttpRecord], Optional[datetime]]:
+    """The HTTP records of a vcrpy cassette, and when it was recorded (its first ``Date``).
+
+    Raises:
+        CassetteError: an unknown vcrpy format version or a malformed interaction.
+    """
+    if data.get("version", 1) != 1:
+        raise CassetteError(f"{path}: vcrpy cassette version {data.get('version')!r} is not supported (only 1)")
+    records: List[HttpRecord] = []
+    recorded_at: Optional[datetime] = None
+    for i, item in enumerate(data.get("interactions") or []):
+        try:
+            raw_request, raw_response = item["request"], item["response"]
+            url, query = split_url(str(raw_request["uri"]))
+            headers = _headers(raw_request.get("headers"))
+            request: Dict[str, Any] = {
+                "method": str(raw_request["method"]).upper(),
+                "url": url,
+                "query": query,
+                "headers": headers,
+            }
+            body = _bytes(raw_request.get("body"))
+            content_type = _content_type(headers)
+            if body and content_type.startswith("multipart/form-data"):
+                request.update(multipart_fields(body, content_type))
+            else:
+                request.update(_body_fields(body))
+            status = raw_response["status"]
+            response_headers = _headers(raw_response.get("headers"))
+            raw_body = raw_response.get("body") or {}
+            response: Dict[str, Any] = {
+                "status": int(status["code"] if isinstance(status, Mapping) else status),
+                "headers": response_headers,
+            }
+            response.update(_body_fields(_bytes(raw_body.get("string") if isinstance(raw_body, Mapping) else raw_body)))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CassetteError(f"{path}: vcrpy interaction {i} is malformed ({exc!r})") from None
+        if recorded_at is None:
+            recorded_at = date_header(raw_response.get("headers") or {})
+        records.append(HttpRecord(request, response))
+    return records, recorded_at
