@@ -1,4 +1,4 @@
-"""The example of docs/testing.rst runs as written, in a project that only has ugsdk."""
+"""The README's testing example runs as written, in a project that only has ugsdk."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import List
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "testing.rst"
+DOC = Path(__file__).resolve().parents[2] / "README.rst"
 
 
 def python_blocks() -> List[str]:
