@@ -11,13 +11,14 @@ A client stands for one end user (one token, one current chat) and may be shared
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import platform
 import threading
 import time
 import uuid
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import (
@@ -25,6 +26,7 @@ from typing import (
     Any,
     Callable,
     Dict,
+    Iterator,
     List,
     Mapping,
     Optional,
@@ -33,6 +35,7 @@ from typing import (
     Type,
     TypeVar,
     Union,
+    cast,
     overload,
 )
 
@@ -79,7 +82,7 @@ from .retry import RetryPolicy
 from .routes import ROUTES, Route, RouteTable
 from .serde import parse_time_slot, structure, unstructure
 from .store import ChatStore, default_store
-from .transports.base import FilePart, Request, Response, Timeout, Transport, EventStream
+from .transports.base import DEFAULT, EventStream, FilePart, Request, Response, Timeout, Transport, _Default
 from .uploads import prepare_files, refuse_prohibited
 
 if TYPE_CHECKING:
@@ -214,10 +217,7 @@ class Client:
             raise ValidationError("must have get(), set() and delete()", argument="store")
         if store_key is not None:
             v.check_text(store_key, "store_key")
-        if isinstance(timeout, bool) or not (
-            timeout is None or isinstance(timeout, (Timeout, int, float))
-        ) or (isinstance(timeout, (int, float)) and timeout <= 0):
-            raise ValidationError(f"must be seconds > 0, a Timeout or None, got {timeout!r}", argument="timeout")
+        _check_timeout(timeout)
         if not isinstance(reconnect, ReconnectPolicy):
             raise ValidationError(f"must be a ReconnectPolicy, got {type(reconnect).__name__}", argument="reconnect")
         if isinstance(shutdown_timeout, bool) or not isinstance(shutdown_timeout, (int, float)) or shutdown_timeout < 0:
@@ -229,6 +229,7 @@ class Client:
         self.shutdown_timeout = float(shutdown_timeout)
         self.timeout = Timeout.coerce(timeout)
         self.retry = RetryPolicy.coerce(max_retries)
+        self._call_options = threading.local()  # per-thread overrides from with_options()
         self.routes = routes
         self._authenticate = authenticate
         self._owns_transport = transport is None
@@ -295,6 +296,46 @@ class Client:
         client._owns_transport = True  # made here, so destroy() closes it
         return client
 
+    def with_options(
+        self,
+        *,
+        timeout: Union[Timeout, float, None, _Default] = DEFAULT,
+        max_retries: Union[int, RetryPolicy, _Default] = DEFAULT,
+    ) -> "Client":
+        """This client, with other limits for the calls made through the returned view.
+
+        The view shares everything else (token, current chat, listeners)::
+
+            client.with_options(timeout=None).create_email(...)   # no time limit
+            client.with_options(timeout=2, max_retries=0).get_wait_times(11)
+
+        Args:
+            timeout: seconds (both phases), a :class:`~ugsdk.Timeout`, or ``None`` for no
+                limit; leave it out to keep the client's.
+            max_retries: a retry count or a :class:`~ugsdk.RetryPolicy`; leave it out to keep
+                the client's.
+
+        Raises:
+            ValidationError: an option is malformed.
+        """
+        new_timeout = None
+        if not isinstance(timeout, _Default):
+            _check_timeout(timeout)
+            new_timeout = Timeout.coerce(timeout)
+        new_retry = None if isinstance(max_retries, _Default) else RetryPolicy.coerce(max_retries)
+        return cast("Client", _ClientWithOptions(self, new_timeout, new_retry))
+
+    @contextmanager
+    def _overridden(self, timeout: Optional[Timeout], retry: Optional[RetryPolicy]) -> Iterator[None]:
+        local = self._call_options
+        saved = (getattr(local, "timeout", None), getattr(local, "retry", None))
+        local.timeout = timeout or saved[0]
+        local.retry = retry or saved[1]
+        try:
+            yield
+        finally:
+            local.timeout, local.retry = saved
+
     # -- plumbing --------------------------------------------------------------------------
 
     @property
@@ -359,7 +400,9 @@ class Client:
         rewindable = all(isinstance(p.content, bytes) or p.content.seekable() for p in files)
         starts = [p.content.tell() if not isinstance(p.content, bytes) else 0 for p in files]
         transport = self.transport
-        attempts = self.retry.max_retries + 1
+        timeout: Timeout = getattr(self._call_options, "timeout", None) or self.timeout
+        retry: RetryPolicy = getattr(self._call_options, "retry", None) or self.retry
+        attempts = retry.max_retries + 1
         attempt = 0
         reauthenticated = False
         while True:
@@ -380,7 +423,7 @@ class Client:
             began = time.monotonic()
             error: UgsdkError
             try:
-                response = transport.send(request, timeout=self.timeout)
+                response = transport.send(request, timeout=timeout)
             except TransportError as exc:
                 self._log_attempt(request, None, began, attempt, attempts, None, exc)
                 error = exc
@@ -394,10 +437,10 @@ class Client:
                     reauthenticated = True
                     self._tokens.invalidate(token)
                     continue
-            if attempt + 1 < attempts and rewindable and self.retry.retryable(error, safe_to_repeat=safe_to_repeat):
-                delay = self.retry.delay(attempt, error)
+            if attempt + 1 < attempts and rewindable and retry.retryable(error, safe_to_repeat=safe_to_repeat):
+                delay = retry.delay(attempt, error)
                 if delay is not None:
-                    self.retry.sleep(delay)
+                    retry.sleep(delay)
                     attempt += 1
                     continue
             raise error
@@ -1143,3 +1186,34 @@ class _PumpHost:
             mine = client._pump is pump
         if mine:
             client._end_feeds()
+
+
+def _check_timeout(timeout: object) -> None:
+    if isinstance(timeout, bool) or not (timeout is None or isinstance(timeout, (Timeout, int, float))) or (
+        isinstance(timeout, (int, float)) and timeout <= 0
+    ):
+        raise ValidationError(f"must be seconds > 0, a Timeout or None, got {timeout!r}", argument="timeout")
+
+
+class _ClientWithOptions:
+    """What :meth:`Client.with_options` returns: the client's methods, run with other limits."""
+
+    def __init__(self, client: Client, timeout: Optional[Timeout], retry: Optional[RetryPolicy]) -> None:
+        self._client = client
+        self._timeout = timeout
+        self._retry = retry
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._client, name)
+        if name.startswith("_") or not callable(attr):
+            return attr
+
+        @functools.wraps(attr)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._client._overridden(self._timeout, self._retry):
+                return attr(*args, **kwargs)
+
+        return call
+
+    def __repr__(self) -> str:
+        return f"<{self._client!r} with timeout={self._timeout!r} retry={self._retry!r}>"

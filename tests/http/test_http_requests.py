@@ -334,3 +334,34 @@ def test_tokens_are_redacted_from_logs(mocked: Any, sleeps: Sleeps, caplog: pyte
     assert any("GET /api/v2/company route=get_company -> 503" in l and "(attempt 1/3) request_id=rid-9" in l for l in lines)
     assert any("-> 200" in l and "(attempt 2/3)" in l for l in lines)
     assert TOKEN not in caplog.text and SECRET not in caplog.text
+
+
+def test_with_options_changes_limits_for_its_calls_only(mocked: Any, sleeps: Sleeps) -> None:
+    seen: List[Any] = []
+    client = make_client(sleeps, retries=2)
+    transport = client.transport
+    assert isinstance(transport, HTTPTransport)
+    real_send = transport.send
+
+    def spy(request: Any, *, timeout: Any) -> Any:
+        seen.append(timeout)
+        return real_send(request, timeout=timeout)
+
+    transport.send = spy  # type: ignore[method-assign]
+    mocked.add(responses.GET, BASE + "/company", json={"name": "A", "subdomain": "a"})
+    mocked.add(responses.GET, BASE + "/calls/1", status=503, json={"message": "busy"})
+    client.with_options(timeout=None).get_company()
+    assert seen[-1] == ugsdk.Timeout(None, None)
+    with pytest.raises(ugsdk.ServerError):
+        client.with_options(max_retries=0, timeout=ugsdk.Timeout(1, 2)).load_call(1)
+    assert len(calls_to(mocked, "/calls/1")) == 1 and seen[-1] == ugsdk.Timeout(1, 2)
+    client.get_company()
+    assert seen[-1] == ugsdk.Timeout(5.0, 30.0)
+    with pytest.raises(ugsdk.ServerError):
+        client.load_call(1)
+    assert len(calls_to(mocked, "/calls/1")) == 4  # the client's own 2 retries again
+    with pytest.raises(ugsdk.ValidationError) as info:
+        client.with_options(timeout=-1)
+    assert info.value.argument == "timeout"
+    view = client.with_options(timeout=3)
+    assert view.company_id == client.company_id and "timeout=" in repr(view)
