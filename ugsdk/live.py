@@ -164,6 +164,8 @@ class EventPump:
         self._delivered_seq = after  # dispatcher side: highest seq delivered
         self._message_index = 0  # dispatcher side: highest message index delivered
         self._frames_read = 0  # reader side: frames received on the current connection
+        self._attempt = 0  # reader side: reconnection attempts since a connection delivered
+        self._refreshed = False  # reader side: the token was renewed since then
         self._connected = False  # dispatcher side: chat.connected delivered, not yet disconnected
         self._reader: Optional[threading.Thread] = None
         self._dispatcher: Optional[threading.Thread] = None
@@ -230,35 +232,13 @@ class EventPump:
     # -- reader thread --------------------------------------------------------------------
 
     def _read_loop(self) -> None:
-        attempt = 0
-        refreshed = False
         try:
             while not self._stopping.is_set():
                 try:
                     stream = self.host.open_event_stream(self.chat_id, self._queued_seq)
-                except EventStreamClosed as exc:
-                    if exc.code == 4401:
-                        # Always drop the refused token (else every retry presents it again);
-                        # wait first only when a fresh one was already refused.
-                        self.host.refresh_token()
-                        if not refreshed:
-                            refreshed = True
-                            continue
-                        if not self._wait_before_retry(attempt, exc):
-                            return
-                        attempt += 1
-                        continue
-                    if exc.code == 4404:
-                        self._finish("chat unknown", exc)
-                        return
-                    if not self._wait_before_retry(attempt, exc):
-                        return
-                    attempt += 1
-                    continue
                 except UgsdkError as exc:
-                    if not self._wait_before_retry(attempt, exc):
+                    if not self._recover(exc):
                         return
-                    attempt += 1
                     continue
                 with self._lock:
                     self._stream = stream
@@ -268,54 +248,51 @@ class EventPump:
                 self._queue.put((ev.CHAT_CONNECTED,))
                 self._frames_read = 0
                 try:
-                    ended = self._read_stream(stream)
+                    self._read_stream(stream)  # returns only once the pump is stopping
                 except EventStreamClosed as exc:
                     self._queue.put((ev.CHAT_DISCONNECTED,))
                     if self._stopping.is_set():
                         return
                     if self._frames_read:
                         # This connection delivered: the next waits start small again.
-                        attempt = 0
-                        refreshed = False
-                    if exc.code == 4404:
-                        self._finish("chat unknown", exc)
-                        return
+                        self._attempt, self._refreshed = 0, False
                     if exc.code == 1000:
                         # The server says the chat ended; make sure chat.ended was delivered.
                         self._queue.put(("closed",))
                         return
-                    if exc.code == 4401:
-                        self.host.refresh_token()
-                        if not refreshed:
-                            refreshed = True
-                            continue
-                        # Refused again before anything came through: back off.
-                        if not self._wait_before_retry(attempt, exc):
-                            return
-                        attempt += 1
-                        continue
                     log.info("events of chat %s dropped (%s); reconnecting", self.chat_id, exc)
-                    if not self._wait_before_retry(attempt, exc):
+                    if not self._recover(exc):
                         return
-                    attempt += 1
-                    continue
                 finally:
                     with self._lock:
                         self._stream = None
                     _close_quietly(stream)
-                if ended:
-                    self._queue.put((ev.CHAT_DISCONNECTED,))
-                    return
-                refreshed = False
-                attempt = 0
         except Exception as exc:  # never die silently: report and stop cleanly
             log.exception("events reader of chat %s failed", self.chat_id)
             self._queue.put(("error", exc))
         finally:
             self._queue.put(_STOP)
 
-    def _read_stream(self, stream: EventStream) -> bool:
-        """Read frames until the stream fails (raises) or the pump stops; True after chat.ended."""
+    def _recover(self, error: UgsdkError) -> bool:
+        """After a refused or lost connection: True to connect again (after any wait)."""
+        code = error.code if isinstance(error, EventStreamClosed) else None
+        if code == 4404:
+            self._finish("chat unknown", error)
+            return False
+        if code == 4401:
+            # Always drop the refused token (else every retry presents it again); reconnect at
+            # once the first time, and back off when a fresh token was refused too.
+            self.host.refresh_token()
+            if not self._refreshed:
+                self._refreshed = True
+                return True
+        if not self._wait_before_retry(self._attempt, error):
+            return False
+        self._attempt += 1
+        return True
+
+    def _read_stream(self, stream: EventStream) -> None:
+        """Read frames until the stream fails (raises) or the pump stops."""
         while not self._stopping.is_set():
             text = stream.recv(self.recv_timeout)
             if text is None:
@@ -332,7 +309,6 @@ class EventPump:
                 self._queue.put(("gap", self._queued_seq))
             self._queued_seq = seq
             self._queue.put(("frame", seq, name, data))
-        return False
 
     def _wait_before_retry(self, attempt: int, error: BaseException) -> bool:
         delay = self.reconnect.delay(attempt)
