@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Dict, Optional
 
-import pytest
 
 import ugsdk
 from ugsdk.store import ChatStore

@@ -13,7 +13,6 @@ from typing import Any, Dict, List, Tuple
 import pytest
 import requests
 import responses
-from responses import matchers
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 import ugsdk

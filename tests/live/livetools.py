@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Iterator, List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import ugsdk
 from ugsdk.events import Event
 from ugsdk.live import ReconnectPolicy
-from ugsdk.sandbox import ManualClock, Sandbox
+from ugsdk.sandbox import Sandbox
 
 WAIT = 5.0  # upper bound of every cross-thread wait; never slept through
 FAST = ReconnectPolicy(base=0.001, cap=0.01)

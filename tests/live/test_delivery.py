@@ -5,13 +5,12 @@ from __future__ import annotations
 import threading
 from typing import Any, List, Optional, Set
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ugsdk
 from ugsdk.errors import EventStreamClosed
-from ugsdk.models import ChatStatus, Message
+from ugsdk.models import ChatStatus
 from ugsdk.sandbox import ManualClock, Sandbox
 from ugsdk.transports import InMemoryTransport
 from ugsdk.transports.base import EventStream, Request, Timeout
@@ -224,7 +223,7 @@ def test_4404_ends_the_pump_with_an_error_listener_call(make_client, sandbox: Sa
 
 def test_4404_mid_stream_ends_the_pump(client, recorder, sandbox: Sandbox):
     recorder.attach(client)
-    chat = client.create_chat(menu_id=QUEUE_MENU)
+    client.create_chat(menu_id=QUEUE_MENU)
     recorder.wait_for("chat.connected")
     sandbox.fail_next("chat_events", 404)  # the reconnect is refused as unknown
     sandbox.expire_tokens()

@@ -4,7 +4,6 @@ shutdown bounds, thread hygiene, the pull API and fork()."""
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import time
 from typing import Any, List
@@ -13,10 +12,9 @@ import pytest
 
 import ugsdk
 from ugsdk.events import Event
-from ugsdk.models import ChatStatus
 from ugsdk.sandbox import Sandbox
 
-from livetools import QUEUE_MENU, VA_MENU, WAIT, Recorder, server_events, wait_until
+from livetools import QUEUE_MENU, VA_MENU, WAIT, server_events, wait_until
 
 
 def _inject(sandbox: Sandbox, chat_id: int, name: str, data: Any) -> int:
@@ -123,7 +121,7 @@ def test_a_listener_may_call_the_client(client, recorder, sandbox: Sandbox):
 
     client.on("chat.message", reply)
     recorder.attach(client)
-    chat = client.create_chat(menu_id=VA_MENU)
+    client.create_chat(menu_id=VA_MENU)
     client.send_text_message("hello")
     assert answered.wait(WAIT)
     assert recorder.wait(lambda r: any(e.data.content and "orders" in e.data.content for e in r.of("chat.message")))

@@ -9,7 +9,7 @@ import pytest
 import ugsdk
 from ugsdk import CassetteError, ValidationError
 from ugsdk.errors import ConnectError
-from ugsdk.transports import InMemoryTransport, RecordedTransport, RecordMode, Request, Response
+from ugsdk.transports import InMemoryTransport, RecordedTransport, RecordMode, Request
 
 from scenarios import VA_MENU
 

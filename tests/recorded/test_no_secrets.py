@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 from typing import List
 
-import ugsdk
 from ugsdk.sandbox import Sandbox
 from ugsdk.transports import InMemoryTransport, RecordedTransport
 
