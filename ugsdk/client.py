@@ -357,11 +357,17 @@ class Client:
         return token.token, float(token.expires_in)
 
     def _announce_token(self) -> None:
-        self._listeners.emit(ev.Event(ev.AUTHENTICATED))
         with self._lock:
             first, self._ready = not self._ready, True
-        if first:
-            self._listeners.emit(ev.Event(ev.READY))
+        announce = [ev.Event(ev.AUTHENTICATED)] + ([ev.Event(ev.READY)] if first else [])
+        pump = self._pump
+        for event in announce:
+            if pump is not None and pump.on_reader_thread():
+                # The events reader renewed the token: hand the news to the dispatcher, so
+                # that listeners still run one at a time.
+                pump.post(event)
+            else:
+                self._deliver(event)
 
     def _send(
         self,

@@ -197,6 +197,14 @@ class EventPump:
             and not self._stopping.is_set()
         )
 
+    def on_reader_thread(self) -> bool:
+        """Whether the caller runs on this pump's reader thread."""
+        return threading.current_thread() is self._reader
+
+    def post(self, event: Event) -> None:
+        """Deliver a client-side event in turn with the chat's events (from any thread)."""
+        self._queue.put(("event", event))
+
     @property
     def delivered_seq(self) -> int:
         """The ``seq`` of the last event delivered."""
@@ -363,6 +371,10 @@ class EventPump:
             self._backfill()
         elif kind == "closed":
             self._ensure_ended()
+        elif kind == "event":
+            posted = item[1]  # type: ignore[misc]
+            if isinstance(posted, Event):
+                self.host.deliver(posted)
         elif kind == "error":
             error = item[1]  # type: ignore[misc]
             if isinstance(error, BaseException):

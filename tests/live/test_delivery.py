@@ -264,3 +264,27 @@ def test_delayed_frames_arrive_once_the_clock_moves(client, recorder, sandbox: S
     sandbox.advance(5)
     recorder.wait_seq(sandbox.events(chat.id)[-1].seq)
     assert recorder.chat_events() == server_events(sandbox, chat.id)
+
+
+def test_a_token_renewed_by_the_events_reader_is_announced_by_the_dispatcher(make_client, sandbox):
+    """Listeners run one at a time: `authenticated` after a 4401 comes from the dispatcher."""
+    client = make_client()
+    threads = {}
+    renewed = threading.Event()
+
+    def on_authenticated(_):
+        threads.setdefault("authenticated", []).append(threading.current_thread().name)
+        if len(threads["authenticated"]) >= 2:
+            renewed.set()
+
+    client.on("authenticated", on_authenticated)
+    client.on("chat.message", lambda _: threads.setdefault("message", threading.current_thread().name))
+    chat = client.create_chat(menu_id=12)
+    sandbox.assign_agent(chat.id)
+    sandbox.agent_reply(chat.id, "one")
+    sandbox.expire_tokens()  # the stream closes with 4401; the reader renews the token
+    sandbox.agent_reply(chat.id, "two")
+    assert renewed.wait(5)
+    assert threads["authenticated"][0] == threading.main_thread().name
+    assert threads["authenticated"][1] == threads["message"]  # the dispatcher thread
+    assert threads["message"].endswith("-dispatcher")
