@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
-from typing import Callable, Dict, List, Optional
+from typing import Callable, List, Optional
 
 import attrs
 
@@ -13,7 +13,8 @@ from .. import serde
 from ..models import Call, CallRequest, CallStatus, CallType, EndUser
 from .clock import to_datetime
 from .ids import IdSource
-from .refusal import conflict, not_found
+from .records import Records
+from .refusal import conflict
 from .tokens import EndUserRecord
 
 __all__ = ["CallRecord", "CallDesk", "time_slots", "E164", "SLOT_STEP"]
@@ -46,13 +47,13 @@ class CallRecord:
     ends_at: Optional[float] = None
 
 
-class CallDesk:
+class CallDesk(Records[CallRecord]):
     """All calls. Not thread-safe on its own: the sandbox calls it under its lock."""
 
     def __init__(self, *, ids: IdSource, now: Callable[[], float]) -> None:
+        super().__init__("call")
         self._ids = ids
         self._now = now
-        self.records: Dict[int, CallRecord] = {}
 
     def create(self, user: EndUserRecord, request: CallRequest, lang: str) -> CallRecord:
         """Book a call (already validated): queued now, or scheduled at ``request.scheduled_at``."""
@@ -68,34 +69,6 @@ class CallDesk:
         )
         self.records[record.id] = record
         return record
-
-    def owned(self, user: EndUserRecord, call_id: object) -> CallRecord:
-        """The call with this id if it belongs to ``user``.
-
-        Raises:
-            Refusal: 404 for an unknown call or another user's call.
-        """
-        record = self._find(call_id)
-        if record is None or record.end_user.id != user.id:
-            raise not_found("call", call_id)
-        return record
-
-    def record(self, call_id: object) -> CallRecord:
-        """The call with this id, whoever owns it (for scripting).
-
-        Raises:
-            Refusal: 404 for an unknown call.
-        """
-        record = self._find(call_id)
-        if record is None:
-            raise not_found("call", call_id)
-        return record
-
-    def _find(self, call_id: object) -> Optional[CallRecord]:
-        try:
-            return self.records.get(int(str(call_id)))
-        except ValueError:
-            return None
 
     def cancel(self, call: CallRecord) -> None:
         """Cancel a call that has not finished.

@@ -38,7 +38,8 @@ from ..models import (
 from .clock import to_datetime
 from .events import ENDED, EventLog
 from .ids import IdSource
-from .refusal import conflict, invalid, not_found
+from .records import Records
+from .refusal import conflict, invalid
 from .scheduler import Scheduler
 from .staff import Roster, agent_identity, virtual_agent_answer, virtual_agent_identity
 from .tenant import Tenant
@@ -104,7 +105,7 @@ class ChatRecord:
     cobrowse_sessions: List[str] = attrs.field(factory=list)
 
 
-class ChatDesk:
+class ChatDesk(Records[ChatRecord]):
     """All chats, and every rule about how they change.
 
     Not thread-safe on its own: the sandbox calls it under its lock.
@@ -121,6 +122,7 @@ class ChatDesk:
         condition: threading.Condition,
         timing: Timing,
     ) -> None:
+        super().__init__("chat")
         self._ids = ids
         self._now = now
         self._tenant = tenant
@@ -128,37 +130,9 @@ class ChatDesk:
         self._scheduler = scheduler
         self._condition = condition
         self.timing = timing
-        self.records: Dict[int, ChatRecord] = {}
 
     # -- lookup -------------------------------------------------------------------------
 
-    def owned(self, user: EndUserRecord, chat_id: object) -> ChatRecord:
-        """The chat with this id if it belongs to ``user``.
-
-        Raises:
-            Refusal: 404 for an unknown chat or another user's chat (no hint which).
-        """
-        record = self._find(chat_id)
-        if record is None or record.end_user.id != user.id:
-            raise not_found("chat", chat_id)
-        return record
-
-    def record(self, chat_id: object) -> ChatRecord:
-        """The chat with this id, whoever owns it (for scripting).
-
-        Raises:
-            Refusal: 404 for an unknown chat.
-        """
-        record = self._find(chat_id)
-        if record is None:
-            raise not_found("chat", chat_id)
-        return record
-
-    def _find(self, chat_id: object) -> Optional[ChatRecord]:
-        try:
-            return self.records.get(int(str(chat_id)))
-        except ValueError:
-            return None
 
     # -- rendering ----------------------------------------------------------------------
 
