@@ -15,6 +15,7 @@ import functools
 import json
 import logging
 import platform
+import re
 import threading
 import time
 import uuid
@@ -261,8 +262,6 @@ class Client:
                 raise ValidationError(f"must be an http(s) URL such as 'https://acme.api.ccaiplatform.com', got {host!r}", argument="host")
             return host
         if tenant is not None:
-            import re
-
             if not isinstance(tenant, str) or not re.match(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", tenant):
                 raise ValidationError(f"must be a sub-domain label such as 'acme', got {tenant!r}", argument="tenant")
             return f"https://{tenant}.api.ccaiplatform.com"
@@ -711,7 +710,7 @@ class Client:
             recording_permission=v.check_bool(call.recording_permission, "recording_permission"),
             custom_data=_custom_data(call.custom_data),
         )
-        key = None if idempotency_key is None else v.check_text(idempotency_key, "idempotency_key")
+        key = v.check_optional_text(idempotency_key, "idempotency_key")
         return self._decode(self._send(self.routes.create_call, body=call, idempotency_key=key), Call)
 
     def load_call(self, call_id: Union[int, str]) -> Call:
@@ -764,7 +763,7 @@ class Client:
             cobrowsable=v.check_bool(chat_request.cobrowsable, "cobrowsable"),
             custom_data=_custom_data(custom_data if custom_data is not None else chat_request.custom_data),
         )
-        key = None if idempotency_key is None else v.check_text(idempotency_key, "idempotency_key")
+        key = v.check_optional_text(idempotency_key, "idempotency_key")
         current = self._chat
         if current is not None and not current.status.is_ended:
             raise ChatStateError(
@@ -974,7 +973,7 @@ class Client:
     def send_text_message(self, text: str, *, idempotency_key: Optional[str] = None) -> Message:
         """Send a text message in the current chat."""
         v.check_text(text, "text")
-        key = None if idempotency_key is None else v.check_text(idempotency_key, "idempotency_key")
+        key = v.check_optional_text(idempotency_key, "idempotency_key")
         chat = self._current_chat(open_only=True)
         response = self._send(
             self.routes.send_text_message,
@@ -994,7 +993,7 @@ class Client:
         Raises:
             ValidationError: the file is missing, of a prohibited type, or too large.
         """
-        key = None if idempotency_key is None else v.check_text(idempotency_key, "idempotency_key")
+        key = v.check_optional_text(idempotency_key, "idempotency_key")
         chat = self._current_chat(open_only=True)
         with ExitStack() as stack:
             parts = prepare_files([file], field="file", argument="file", stack=stack, indexed=False)
@@ -1110,7 +1109,7 @@ class Client:
             name=v.check_optional_text(mail.name, "name"),
             recaptcha=v.check_optional_text(mail.recaptcha, "recaptcha"),
         )
-        key = None if idempotency_key is None else v.check_text(idempotency_key, "idempotency_key")
+        key = v.check_optional_text(idempotency_key, "idempotency_key")
         with ExitStack() as stack:
             parts = prepare_files(mail.files, field="files", argument="files", stack=stack)
             if parts:

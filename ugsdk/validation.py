@@ -25,6 +25,7 @@ __all__ = [
     "check_bool",
     "check_rating",
     "check_scheduled_at",
+    "check_mapping",
 ]
 
 # BCP 47 as the service uses it: "en", "es", "pt-BR", "zh-Hant".
