@@ -160,7 +160,7 @@ class App:
             state.request_log.append(_redacted(request, is_auth_exchange=is_auth))
             request_id = state.next_request_id()
             try:
-                response = self._dispatch(request)
+                response = self._dispatch(request, found)
             except Refusal as refusal:
                 response = error_response(refusal.status, refusal.message, code=refusal.code, details=refusal.details)
             except Exception as exc:  # a sandbox bug: answer like a server would, and say so
@@ -169,8 +169,7 @@ class App:
             headers = response.headers.with_header("X-Request-Id", request_id)
             return Response(response.status, headers, response.body)
 
-    def _resolve(self, request: Request) -> Tuple[Route, Dict[str, str]]:
-        found = self._state.routes.resolve(request.method, request.path)
+    def _resolve(self, request: Request, found: Optional[Tuple[Route, Dict[str, str]]]) -> Tuple[Route, Dict[str, str]]:
         if found is not None:
             return found
         allowed = [m for m in ("GET", "POST") if m != request.method.upper() and self._state.routes.resolve(m, request.path)]
@@ -178,10 +177,10 @@ class App:
             raise _method_not_allowed(request.method, allowed)
         raise Refusal(404, f"no route for {request.method} {request.path}", code="not_found")
 
-    def _dispatch(self, request: Request) -> Response:
+    def _dispatch(self, request: Request, found: Optional[Tuple[Route, Dict[str, str]]]) -> Response:
         state = self._state
         try:
-            route, params = self._resolve(request)
+            route, params = self._resolve(request, found)
         except _MethodNotAllowed as exc:
             return error_response(405, str(exc), code="method_not_allowed", headers={"Allow": ", ".join(exc.allowed)})
         fault = state.faults.take_http_fault(route.name)
@@ -193,6 +192,7 @@ class App:
             return self._auth_exchange(request)
         user = state.tokens.lookup(_bearer(request), state.now())
         key = request.headers.get("Idempotency-Key") if request.method.upper() == "POST" else None
+        slot = None
         if key:
             slot = (user.id, route.name, key)
             fingerprint = _fingerprint(request)
@@ -208,10 +208,10 @@ class App:
                 headers["Idempotent-Replayed"] = "true"
                 return Response(stored.status, headers, stored.body)
         response = self._handlers[route.name](request, params, user)
-        if key and 200 <= response.status < 300:
+        if slot is not None and 200 <= response.status < 300:
             # Only successes are remembered: a refused request created nothing, so a retry
             # with the same key deserves a fresh hearing.
-            state.idempotent[(user.id, route.name, key)] = StoredResponse(fingerprint, response.status, response.body)
+            state.idempotent[slot] = StoredResponse(fingerprint, response.status, response.body)
         state.run_due()
         return response
 
