@@ -295,6 +295,25 @@ class Client:
         client._owns_transport = True  # made here, so destroy() closes it
         return client
 
+    @classmethod
+    def from_env(cls, *, environ: Optional[Mapping[str, str]] = None, **options: Any) -> "Client":
+        """A client configured from ``UGSDK_*`` environment variables (see :mod:`ugsdk.config`).
+
+        Setting names given as keywords (``company_id``, ``host``, ``tenant``,
+        ``company_secret``, ``identifier``, ``name``, ``email``, ``lang``) override the
+        environment; other keywords are client options (``store``, ``timeout``...)::
+
+            client = ugsdk.Client.from_env(identifier=str(user.pk), name=user.get_full_name())
+
+        Raises:
+            ValidationError: a needed setting is missing (the message names its variable) or
+                malformed.
+        """
+        from .config import SETTING_NAMES, Settings
+
+        given = {name: options.pop(name) for name in SETTING_NAMES if name in options}
+        return Settings.resolve(given, environ=environ).client(**options)
+
     def with_options(
         self,
         *,
