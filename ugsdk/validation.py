@@ -7,11 +7,13 @@ trimmed, lower-cased or dropped: a value is accepted as given or refused.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from typing import Any, Iterable, List, Mapping, Optional, Union
 
 from .errors import ValidationError
+from .transports.base import Timeout
 
 __all__ = [
     "check_id",
@@ -26,7 +28,15 @@ __all__ = [
     "check_rating",
     "check_scheduled_at",
     "check_mapping",
+    "check_seconds",
+    "check_count",
+    "check_timeout",
+    "MAX_SECONDS",
 ]
+
+#: The longest duration any option accepts: a year. Longer waits are a mistake (and Python's
+#: thread waits overflow past about 292 years), so they are refused rather than clamped.
+MAX_SECONDS = 365 * 24 * 3600.0
 
 # BCP 47 as the service uses it: "en", "es", "pt-BR", "zh-Hant".
 _LANG = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -161,3 +171,52 @@ def check_mapping(value: Any, argument: str) -> Mapping[Any, Any]:
     if not isinstance(value, Mapping):
         raise _fail(argument, f"must be a mapping, got {type(value).__name__}")
     return value
+
+
+def check_seconds(
+    value: Any,
+    argument: str,
+    *,
+    allow_none: bool = False,
+    allow_zero: bool = True,
+) -> Optional[float]:
+    """A finite duration in seconds (int or float) up to :data:`MAX_SECONDS`.
+
+    Args:
+        value: the duration given.
+        argument: the name to blame.
+        allow_none: ``None`` is accepted and returned (it means "no limit" to callers).
+        allow_zero: 0 is accepted (otherwise the duration must be positive).
+    """
+    if value is None and allow_none:
+        return None
+    lower = ">= 0" if allow_zero else "> 0"
+    expected = f"must be seconds {lower}" + (" or None" if allow_none else "")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(argument, f"{expected}, got {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _fail(argument, f"{expected}, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise _fail(argument, f"{expected}, got {value!r}")
+    if value > MAX_SECONDS:
+        raise _fail(argument, f"must be at most {MAX_SECONDS:.0f} seconds (a year), got {value!r}")
+    return float(value)
+
+
+def check_count(value: Any, argument: str, *, minimum: int = 0) -> int:
+    """An integer of at least ``minimum`` (a bool is not a count)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise _fail(argument, f"must be an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def check_timeout(value: Any, argument: str = "timeout") -> Timeout:
+    """A :class:`~ugsdk.transports.Timeout` from seconds > 0 (both phases), ``None`` (no
+    limit) or a ``Timeout`` whose phases are such seconds or ``None``."""
+    if isinstance(value, Timeout):
+        check_seconds(value.connect, f"{argument}.connect", allow_none=True, allow_zero=False)
+        check_seconds(value.read, f"{argument}.read", allow_none=True, allow_zero=False)
+        return value
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise _fail(argument, f"must be seconds > 0, a Timeout or None, got {type(value).__name__}")
+    return Timeout.coerce(check_seconds(value, argument, allow_none=True, allow_zero=False))
