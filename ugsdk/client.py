@@ -244,6 +244,9 @@ class Client:
 
         It signs its JWTs with the sandbox's company secret, as your server would with yours.
         ``options`` are passed on to :class:`Client` (``lang``, ``store``...).
+
+        Raises:
+            ValidationError: an option is malformed.
         """
         from .auth import JWTSigner
         from .sandbox import Sandbox
@@ -375,15 +378,26 @@ class Client:
 
         Returns:
             ``fn``, so the decorator form leaves the function as it was.
+
+        Raises:
+            ValidationError: ``name`` is not a string or ``fn`` is not callable.
         """
         return self._register(name, fn, once=False)
 
     def once(self, name: str, fn: Optional[Callable[..., Any]] = None) -> Any:
-        """Like :meth:`on`, but the listener is removed after its first call."""
+        """Like :meth:`on`, but the listener is removed after its first call.
+
+        Raises:
+            ValidationError: ``name`` is not a string or ``fn`` is not callable.
+        """
         return self._register(name, fn, once=True)
 
     def off(self, name: str, fn: Optional[Callable[..., Any]] = None) -> None:
-        """Remove ``fn`` from ``name``'s listeners, or all of ``name``'s listeners."""
+        """Remove ``fn`` from ``name``'s listeners, or all of ``name``'s listeners.
+
+        Raises:
+            ValidationError: ``name`` is not a string.
+        """
         v.check_text(name, "name")
         self._session.listeners.remove(name, fn)
 
@@ -411,10 +425,15 @@ class Client:
             page_url: the full URL of the page the visitor is on.
             visit_count: how many visits the visitor has made (1 for the first).
             lang: the page's language (default: the client's).
+
+        Raises:
+            ValidationError: ``page_url``, ``visit_count`` or ``lang`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         v.check_text(page_url, "page_url")
-        if isinstance(visit_count, bool) or not isinstance(visit_count, int) or visit_count < 0:
-            raise ValidationError(f"must be an integer >= 0, got {visit_count!r}", argument="visit_count")
+        v.check_count(visit_count, "visit_count")
         lang = self._lang(lang)
         response = self._send(self.routes.get_trigger, query=[("lang", lang)])
         for trigger in decode(response, List[Trigger]):
@@ -423,11 +442,24 @@ class Client:
         return None
 
     def get_company(self) -> Company:
-        """The company's public settings (name, languages, features)."""
+        """The company's public settings (name, languages, features).
+
+        Raises:
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         return decode(self._send(self.routes.get_company), Company)
 
     def get_after_hour_message(self, lang: Optional[str] = None) -> str:
-        """The message to show when the contact center is closed."""
+        """The message to show when the contact center is closed.
+
+        Raises:
+            ValidationError: ``lang`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         response = self._send(self.routes.get_after_hour_message, query=[("lang", self._lang(lang))])
         return decode(response, AfterHourMessage).message
 
@@ -435,6 +467,12 @@ class Client:
         """The menu tree; with a direct-access ``key``, the menu that key opens.
 
         ``response.direct.key`` tells whether the key matched.
+
+        Raises:
+            ValidationError: ``key`` or ``lang`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         query = [("lang", self._lang(lang))]
         if key is not None:
@@ -442,13 +480,26 @@ class Client:
         return decode(self._send(self.routes.get_menus, query=query), MenuResponse)
 
     def get_prohibited_file_types(self) -> ProhibitedFileTypes:
-        """The file types the tenant refuses and its upload size limit."""
+        """The file types the tenant refuses and its upload size limit.
+
+        Raises:
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         rules = decode(self._send(self.routes.get_prohibited_file_types), ProhibitedFileTypes)
         self._session.file_rules = rules
         return rules
 
     def get_time_slots(self, menu_id: Union[int, str], lang: Optional[str] = None) -> List[datetime]:
-        """Bookable start times for a scheduled call, as timezone-aware datetimes."""
+        """Bookable start times for a scheduled call, as timezone-aware datetimes.
+
+        Raises:
+            ValidationError: ``menu_id`` or ``lang`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         path = {"menu_id": str(v.check_int_id(menu_id, "menu_id"))}
         response = self._send(self.routes.get_time_slots, path=path, query=[("lang", self._lang(lang))])
         payload = response.json()
@@ -460,7 +511,14 @@ class Client:
             raise DecodeError(f"time slots: {exc}") from None
 
     def get_wait_times(self, menu_id: Union[int, str], lang: Optional[str] = None) -> WaitTimes:
-        """Estimated chat and call waits of a menu, in seconds."""
+        """Estimated chat and call waits of a menu, in seconds.
+
+        Raises:
+            ValidationError: ``menu_id`` or ``lang`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         path = {"menu_id": str(v.check_int_id(menu_id, "menu_id"))}
         response = self._send(self.routes.get_wait_times, path=path, query=[("lang", self._lang(lang))])
         return decode(response, WaitTimes)
@@ -483,6 +541,12 @@ class Client:
                 ``recording_permission``, ``custom_data``).
             idempotency_key: replaces the generated key (retrying with the same key never
                 books twice).
+
+        Raises:
+            ValidationError: a field is missing or malformed (the error names it).
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         call = _build(CallRequest, request, fields, "request")
         call = attrs.evolve(
@@ -500,12 +564,26 @@ class Client:
         return decode(self._send(self.routes.create_call, body=call, idempotency_key=key), Call)
 
     def load_call(self, call_id: Union[int, str]) -> Call:
-        """A call by id."""
+        """A call by id.
+
+        Raises:
+            ValidationError: ``call_id`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         path = {"call_id": v.check_id(call_id, "call_id")}
         return decode(self._send(self.routes.load_call, path=path), Call)
 
     def cancel_call(self, call_id: Union[int, str]) -> Call:
-        """Cancel a call (typically a scheduled one); returns it with its new status."""
+        """Cancel a call (typically a scheduled one); returns it with its new status.
+
+        Raises:
+            ValidationError: ``call_id`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         path = {"call_id": v.check_id(call_id, "call_id")}
         return decode(self._send(self.routes.cancel_call, path=path), Call)
 
@@ -534,6 +612,9 @@ class Client:
 
         Raises:
             ChatStateError: a chat is already going on in this client.
+            ValidationError: a field is missing or malformed (the error names it).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         chat_request = _build(ChatRequest, request, fields, "request")
         if custom_data is not None and chat_request.custom_data is not None:
@@ -560,7 +641,14 @@ class Client:
         return chat
 
     def load_chat(self, chat_id: Union[int, str]) -> Chat:
-        """A chat by id (refreshes ``client.chat`` when it is the current one)."""
+        """A chat by id (refreshes ``client.chat`` when it is the current one).
+
+        Raises:
+            ValidationError: ``chat_id`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         path = {"chat_id": v.check_id(chat_id, "chat_id")}
         chat = decode(self._send(self.routes.load_chat, path=path), Chat)
         self._session.refresh(chat)
@@ -571,6 +659,10 @@ class Client:
 
         Raises:
             ConflictError: the chat is not dismissed.
+            ValidationError: ``chat_id`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         path = {"chat_id": v.check_id(chat_id, "chat_id")}
         chat = decode(self._send(self.routes.resume_chat, path=path), Chat)
@@ -582,6 +674,11 @@ class Client:
 
         A stored chat that has ended, or that the service no longer knows, is forgotten.
         Emits ``chat.ongoing`` when one is found.
+
+        Raises:
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         session = self._session
         self._requester.token(self._options)  # the store key depends on who the end user is
@@ -604,18 +701,36 @@ class Client:
         return chat
 
     def get_chat_deflection(self) -> Optional[ChatDeflection]:
-        """The current chat's deflection offer, or ``None`` when there is none."""
+        """The current chat's deflection offer, or ``None`` when there is none.
+
+        Raises:
+            ChatStateError: there is no current chat (or the client was destroyed).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         chat = self._session.current()
         response = self._send(self.routes.get_chat_deflection, path=_chat_path(chat))
         payload = response.json()
         return None if payload is None else structure(payload, ChatDeflection)
 
     def escalate_chat(self) -> Chat:
-        """Hand the current chat from the virtual agent to a human agent."""
+        """Hand the current chat from the virtual agent to a human agent.
+
+        Raises:
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         return self._chat_action(self.routes.escalate_chat)
 
     def finish_chat(self) -> Chat:
-        """End the current chat. It stays current for the rating, survey and transcripts."""
+        """End the current chat. It stays current for the rating, survey and transcripts.
+
+        Raises:
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         return self._chat_action(self.routes.finish_chat)
 
     def _chat_action(self, route: Route) -> Chat:
@@ -632,7 +747,13 @@ class Client:
         self._session.forget()
 
     def check_in(self) -> None:
-        """Answer the service's "are you still there?" (a ``checkInRequired`` message)."""
+        """Answer the service's "are you still there?" (a ``checkInRequired`` message).
+
+        Raises:
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         chat = self._session.current(open_only=True)
         self._send(self.routes.check_in, path=_chat_path(chat))
 
@@ -688,11 +809,17 @@ class Client:
     # -- messages --------------------------------------------------------------------------
 
     def fetch_messages(self, after: Optional[int] = None) -> List[Message]:
-        """The current chat's messages in ``index`` order (those after ``after`` if given)."""
+        """The current chat's messages in ``index`` order (those after ``after`` if given).
+
+        Raises:
+            ValidationError: ``after`` is not an integer >= 0.
+            ChatStateError: there is no current chat (or the client was destroyed).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         query: List[Tuple[str, str]] = []
         if after is not None:
-            if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-                raise ValidationError(f"must be an integer >= 0, got {after!r}", argument="after")
+            v.check_count(after, "after")
             query.append(("after", str(after)))
         chat = self._session.current()
         response = self._send(self.routes.fetch_messages, path=_chat_path(chat), query=query)
@@ -700,7 +827,14 @@ class Client:
         return sorted(messages, key=lambda m: m.index)
 
     def send_text_message(self, text: str, *, idempotency_key: Optional[str] = None) -> Message:
-        """Send a text message in the current chat."""
+        """Send a text message in the current chat.
+
+        Raises:
+            ValidationError: ``text`` or ``idempotency_key`` is malformed.
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         v.check_text(text, "text")
         key = v.check_optional_text(idempotency_key, "idempotency_key")
         chat = self._session.current(open_only=True)
@@ -721,6 +855,9 @@ class Client:
 
         Raises:
             ValidationError: the file is missing, of a prohibited type, or too large.
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         key = v.check_optional_text(idempotency_key, "idempotency_key")
         chat = self._session.current(open_only=True)
@@ -736,12 +873,24 @@ class Client:
     # -- cobrowse --------------------------------------------------------------------------
 
     def start_cobrowse(self) -> CobrowseSession:
-        """Start a cobrowse session in the current chat."""
+        """Start a cobrowse session in the current chat.
+
+        Raises:
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         chat = self._session.current(open_only=True)
         return decode(self._send(self.routes.start_cobrowse, path=_chat_path(chat)), CobrowseSession)
 
     def create_cobrowse_code(self) -> CobrowseCode:
-        """A code the end user reads to an agent (tied to the current chat, if any)."""
+        """A code the end user reads to an agent (tied to the current chat, if any).
+
+        Raises:
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         chat = self._session.chat
         body: Dict[str, int] = {"chat_id": chat.id} if chat is not None else {}
         return decode(self._send(self.routes.create_cobrowse_code, body=body), CobrowseCode)
@@ -749,7 +898,14 @@ class Client:
     # -- after the chat ------------------------------------------------------------------
 
     def send_chat_transcripts(self, emails: Sequence[str]) -> None:
-        """E-mail the current chat's transcript to each address."""
+        """E-mail the current chat's transcript to each address.
+
+        Raises:
+            ValidationError: ``emails`` is not a list of e-mail addresses.
+            ChatStateError: there is no current chat (or the client was destroyed).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         addresses = v.check_emails(emails)
         chat = self._session.current()
         self._send(self.routes.send_chat_transcripts, path=_chat_path(chat), body={"emails": addresses})
@@ -761,7 +917,14 @@ class Client:
         rating: Optional[int] = None,
         feedback: Optional[str] = None,
     ) -> None:
-        """Rate the finished current chat from 1 to 5, with optional feedback text."""
+        """Rate the finished current chat from 1 to 5, with optional feedback text.
+
+        Raises:
+            ValidationError: ``rating`` is not 1 to 5, or ``feedback`` is malformed.
+            ChatStateError: there is no current chat (or the client was destroyed).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         fields = {k: val for k, val in (("rating", rating), ("feedback", feedback)) if val is not None}
         rate = _build(ChatRating, request, fields, "request")
         rate = attrs.evolve(rate, rating=v.check_rating(rate.rating), feedback=v.check_optional_text(rate.feedback, "feedback"))
@@ -769,7 +932,13 @@ class Client:
         self._send(self.routes.send_chat_rate, path=_chat_path(chat), body=rate)
 
     def get_chat_survey(self) -> ChatSurvey:
-        """The survey of the current chat (its questions and sign-off text)."""
+        """The survey of the current chat (its questions and sign-off text).
+
+        Raises:
+            ChatStateError: there is no current chat (or the client was destroyed).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         chat = self._session.current()
         survey = decode(self._send(self.routes.get_chat_survey, path=_chat_path(chat)), ChatSurvey)
         self._session.remember_survey(chat.id, survey)
@@ -780,6 +949,12 @@ class Client:
 
         Question ids must be those of :meth:`get_chat_survey` (fetched first if needed);
         a question that lists valid answers accepts only those.
+
+        Raises:
+            ValidationError: an answer is malformed, answers a question the survey lacks, or is not one of its valid answers.
+            ChatStateError: there is no current chat (or the client was destroyed).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         v.check_mapping(answers, "answers")
         if not answers:
@@ -824,6 +999,12 @@ class Client:
             request: an :class:`EmailRequest`, or its fields as keywords (``email``,
                 ``content``, ``menu_id``, ``lang``, ``name``, ``files``, ``recaptcha``).
             idempotency_key: replaces the generated key.
+
+        Raises:
+            ValidationError: a field or a file is missing, malformed, prohibited or too large.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         if "files" in fields and (isinstance(fields["files"], (str, bytes)) or not isinstance(fields["files"], (list, tuple))):
             raise ValidationError("must be a list of files", argument="files")
