@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import platform
+import threading
 import time
 import uuid
 from datetime import datetime, timezone
@@ -32,7 +33,7 @@ from .routes import Route, RouteTable
 from .serde import structure, unstructure
 from .transports.base import EventStream, FilePart, Request, Response, Timeout, Transport
 
-__all__ = ["CallOptions", "Requester", "DEFAULT_TIMEOUT", "NO_BODY", "user_agent"]
+__all__ = ["CallOptions", "Requester", "TransportSlot", "DEFAULT_TIMEOUT", "NO_BODY", "user_agent"]
 
 http_log = logging.getLogger("ugsdk.http")
 
@@ -290,6 +291,32 @@ class Requester:
             route=route.name,
         )
         return self._transport().open_events(request, timeout=options.timeout)
+
+
+class TransportSlot:
+    """The client's transport: given, or an HTTP transport made on first use (and then the
+    client's to close)."""
+
+    def __init__(self, transport: Optional[Transport], *, owned: bool) -> None:
+        self._transport = transport
+        self.owned = owned
+        self._lock = threading.Lock()
+
+    def get(self) -> Transport:
+        """The transport (made now if the client was given none)."""
+        with self._lock:
+            if self._transport is None:
+                from .transports.http import HTTPTransport
+
+                self._transport = HTTPTransport()
+            return self._transport
+
+    def close(self) -> None:
+        """Close the transport if the client made it."""
+        with self._lock:
+            transport = self._transport
+        if self.owned and transport is not None:
+            transport.close()
 
 
 def _log_attempt(

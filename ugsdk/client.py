@@ -10,7 +10,6 @@ and may be shared by threads.
 from __future__ import annotations
 
 import re
-import threading
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from typing import (
@@ -33,7 +32,7 @@ import attrs
 
 from . import events as ev
 from . import validation as v
-from ._requester import DEFAULT_TIMEOUT, CallOptions, Requester, decode
+from ._requester import DEFAULT_TIMEOUT, CallOptions, Requester, TransportSlot, decode
 from .auth import Authenticate
 from .errors import ChatStateError, DecodeError, NotFoundError, ValidationError
 from .live import EventFeed, ReconnectPolicy
@@ -172,7 +171,7 @@ class Client:
         self.clock = clock
         self.routes = routes
         self._options = CallOptions(checked_timeout, RetryPolicy.coerce(max_retries))
-        self._transport = _TransportSlot(transport, owned=transport is None)
+        self._transport = TransportSlot(transport, owned=transport is None)
         self._requester = Requester(
             company_id=self.company_id,
             base_url=self.host.rstrip("/") + routes.base_path,
@@ -1043,27 +1042,3 @@ def _custom_data(value: Union[CustomData, Mapping[str, Any], None]) -> Optional[
 
 def _chat_path(chat: Chat) -> Dict[str, str]:
     return {"chat_id": str(chat.id)}
-
-
-class _TransportSlot:
-    """The client's transport: given, or an HTTP transport made on first use (and then the
-    client's to close)."""
-
-    def __init__(self, transport: Optional[Transport], *, owned: bool) -> None:
-        self._transport = transport
-        self.owned = owned
-        self._lock = threading.Lock()
-
-    def get(self) -> Transport:
-        with self._lock:
-            if self._transport is None:
-                from .transports.http import HTTPTransport
-
-                self._transport = HTTPTransport()
-            return self._transport
-
-    def close(self) -> None:
-        with self._lock:
-            transport = self._transport
-        if self.owned and transport is not None:
-            transport.close()
