@@ -9,7 +9,6 @@ and may be shared by threads.
 
 from __future__ import annotations
 
-import re
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from typing import (
@@ -145,6 +144,7 @@ class Client:
         self.company_id = v.check_text(company_id, "company_id")
         if company_id.strip() != company_id:
             raise ValidationError("must not have surrounding white space", argument="company_id")
+        v.check_header_value(company_id, "company_id")
         self.lang = v.check_lang(lang)
         if authenticate is None or not callable(authenticate):
             raise ValidationError(
@@ -152,6 +152,8 @@ class Client:
                 argument="authenticate",
             )
         self.host = self._check_host(host, tenant)
+        #: The tenant given, if any (shown to people; requests go to ``host``).
+        self.tenant = tenant
         if transport is not None and not all(
             callable(getattr(transport, name, None)) for name in ("send", "open_events", "close")
         ):
@@ -217,15 +219,12 @@ class Client:
 
     @staticmethod
     def _check_host(host: Optional[str], tenant: Optional[str]) -> str:
-        if host is not None and tenant is not None:
-            raise ValidationError("give host or tenant, not both", argument="host")
-        if host is not None:
-            if not isinstance(host, str) or not host.startswith(("https://", "http://")) or " " in host:
-                raise ValidationError(f"must be an http(s) URL such as 'https://acme.api.ccaiplatform.com', got {host!r}", argument="host")
-            return host
+        # Apps written for the JS SDK pass both; the host is the address, the tenant a name.
         if tenant is not None:
-            if not isinstance(tenant, str) or not re.match(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", tenant):
-                raise ValidationError(f"must be a sub-domain label such as 'acme', got {tenant!r}", argument="tenant")
+            v.check_tenant(tenant)
+        if host is not None:
+            return v.check_host(host)
+        if tenant is not None:
             return f"https://{tenant}.api.ccaiplatform.com"
         raise ValidationError("give host= or tenant= (for the sandbox use Client.for_sandbox())", argument="host")
 
@@ -559,7 +558,7 @@ class Client:
             recording_permission=v.check_bool(call.recording_permission, "recording_permission"),
             custom_data=_custom_data(call.custom_data),
         )
-        key = v.check_optional_text(idempotency_key, "idempotency_key")
+        key = v.check_idempotency_key(idempotency_key)
         return decode(self._send(self.routes.create_call, body=call, idempotency_key=key), Call)
 
     def load_call(self, call_id: Union[int, str]) -> Call:
@@ -629,7 +628,7 @@ class Client:
             cobrowsable=v.check_bool(chat_request.cobrowsable, "cobrowsable"),
             custom_data=_custom_data(custom_data if custom_data is not None else chat_request.custom_data),
         )
-        key = v.check_optional_text(idempotency_key, "idempotency_key")
+        key = v.check_idempotency_key(idempotency_key)
         current = self._session.chat
         if current is not None and not current.status.is_ended:
             raise ChatStateError(
@@ -835,7 +834,7 @@ class Client:
             DecodeError: the answer does not fit its model.
         """
         v.check_text(text, "text")
-        key = v.check_optional_text(idempotency_key, "idempotency_key")
+        key = v.check_idempotency_key(idempotency_key)
         chat = self._session.current(open_only=True)
         response = self._send(
             self.routes.send_text_message,
@@ -858,7 +857,7 @@ class Client:
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
-        key = v.check_optional_text(idempotency_key, "idempotency_key")
+        key = v.check_idempotency_key(idempotency_key)
         chat = self._session.current(open_only=True)
         with ExitStack() as stack:
             parts = prepare_files([file], field="file", argument="file", stack=stack, indexed=False)
@@ -1017,7 +1016,7 @@ class Client:
             name=v.check_optional_text(mail.name, "name"),
             recaptcha=v.check_optional_text(mail.recaptcha, "recaptcha"),
         )
-        key = v.check_optional_text(idempotency_key, "idempotency_key")
+        key = v.check_idempotency_key(idempotency_key)
         with ExitStack() as stack:
             parts = prepare_files(mail.files, field="files", argument="files", stack=stack)
             if parts:

@@ -272,13 +272,20 @@ def test_a_token_renewed_by_the_events_reader_is_announced_by_the_dispatcher(mak
     threads = {}
     renewed = threading.Event()
 
-    def on_authenticated(_):
-        threads.setdefault("authenticated", []).append(threading.current_thread().name)
-        if len(threads["authenticated"]) >= 2:
+    def check_done():
+        if len(threads.get("authenticated", [])) >= 2 and "message" in threads:
             renewed.set()
 
+    def on_authenticated(_):
+        threads.setdefault("authenticated", []).append(threading.current_thread().name)
+        check_done()
+
+    def on_message(_):
+        threads.setdefault("message", threading.current_thread().name)
+        check_done()
+
     client.on("authenticated", on_authenticated)
-    client.on("chat.message", lambda _: threads.setdefault("message", threading.current_thread().name))
+    client.on("chat.message", on_message)
     chat = client.create_chat(menu_id=12)
     sandbox.assign_agent(chat.id)
     sandbox.agent_reply(chat.id, "one")
