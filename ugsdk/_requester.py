@@ -26,12 +26,12 @@ import attrs
 
 from ._version import __version__
 from .auth import Authenticate, TokenCache, token_from_result, unverified_claims
-from .errors import APIError, ChatStateError, DecodeError, TransportError, UgsdkError, error_for_status
+from .errors import APIError, ChatStateError, TransportError, UgsdkError, ValidationError, error_for_status
 from .models import EndUserToken
 from .retry import RetryPolicy
 from .routes import Route, RouteTable
 from .serde import structure, unstructure
-from .transports.base import EventStream, FilePart, Request, Response, Timeout, Transport
+from .transports.base import EventStream, FilePart, Request, Response, Timeout, Transport, scrub_secrets
 
 __all__ = ["CallOptions", "Requester", "TransportSlot", "DEFAULT_TIMEOUT", "NO_BODY", "user_agent"]
 
@@ -101,7 +101,7 @@ def error_from_response(response: Response) -> APIError:
         payload = response.json()
     except UgsdkError:
         payload = None
-        text = response.body[:200].decode("utf-8", "replace").strip()
+        text = scrub_secrets(response.body[:200].decode("utf-8", "replace").strip())
         if text:
             message = f"HTTP {response.status}: {text}"
     if isinstance(payload, Mapping):
@@ -215,7 +215,7 @@ class Requester:
         headers: List[Tuple[str, str]] = list(self._headers)
         encoded: Optional[bytes] = None
         if body is not NO_BODY:
-            encoded = json.dumps(unstructure(body), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            encoded = _encode_json(body)
             headers.append(("Content-Type", "application/json; charset=utf-8"))
         key = None
         if route.creates:
@@ -317,6 +317,15 @@ class TransportSlot:
             transport = self._transport
         if self.owned and transport is not None:
             transport.close()
+
+
+def _encode_json(body: Any) -> bytes:
+    # Arguments were checked already; this is the last guard, so that a value JSON cannot
+    # carry exactly is refused, never sent altered (NaN) or raised as a foreign exception.
+    try:
+        return json.dumps(unstructure(body), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError, UnicodeEncodeError) as exc:
+        raise ValidationError(f"cannot be sent as JSON: {exc}", argument="body") from None
 
 
 def _log_attempt(

@@ -608,8 +608,13 @@ class Client:
             custom_data: a :class:`CustomData` (or its JSON form) for the agent.
             idempotency_key: replaces the generated key.
 
+        Two threads calling this on one client never open two chats: the second waits for the
+        first, then raises :class:`ChatStateError`.
+
         Raises:
             ChatStateError: a chat is already going on in this client.
+            StoreError: the chat was opened and is current and followed, but the store could
+                not remember it (``error.chat`` is the chat).
             ValidationError: a field is missing or malformed (the error names it).
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
@@ -629,13 +634,16 @@ class Client:
             custom_data=_custom_data(custom_data if custom_data is not None else chat_request.custom_data),
         )
         key = v.check_idempotency_key(idempotency_key)
-        current = self._session.chat
-        if current is not None and not current.status.is_ended:
-            raise ChatStateError(
-                f"chat {current.id} is still {current.status.value}: finish_chat() or destroy_chat() first"
-            )
-        chat = decode(self._send(self.routes.create_chat, body=chat_request, idempotency_key=key), Chat)
-        self._session.follow(chat, self._options)
+        # One chat at a time per client: a second thread's call waits here, then finds the
+        # first one's chat current and raises ChatStateError.
+        with self._session.creating:
+            current = self._session.chat
+            if current is not None and not current.status.is_ended:
+                raise ChatStateError(
+                    f"chat {current.id} is still {current.status.value}: finish_chat() or destroy_chat() first"
+                )
+            chat = decode(self._send(self.routes.create_chat, body=chat_request, idempotency_key=key), Chat)
+            self._session.follow(chat, self._options)
         return chat
 
     def load_chat(self, chat_id: Union[int, str]) -> Chat:
@@ -680,16 +688,16 @@ class Client:
         """
         session = self._session
         self._requester.token(self._options)  # the store key depends on who the end user is
-        chat_id = session.store.get(session.key())
+        chat_id = session.stored_chat_id()
         if chat_id is None:
             return None
         try:
             chat = self._call(self.routes.load_chat, Chat, path={"chat_id": str(chat_id)})
         except NotFoundError:
-            session.store.delete(session.key())
+            session.forget_stored()
             return None
         if chat.status.is_ended:
-            session.store.delete(session.key())
+            session.forget_stored()
             return None
         # Announced before the chat is followed, so chat.ongoing comes before any of its
         # live events.
@@ -1029,14 +1037,26 @@ class Client:
 
 
 def _custom_data(value: Union[CustomData, Mapping[str, Any], None]) -> Optional[CustomData]:
-    if value is None or isinstance(value, CustomData):
-        return value
-    if not isinstance(value, Mapping):
+    if value is None:
+        return None
+    if isinstance(value, CustomData):
+        data = value
+    elif isinstance(value, Mapping):
+        v.check_json(value, "custom_data")
+        try:
+            data = structure(value, CustomData, strict=True)
+        except DecodeError as exc:
+            raise ValidationError(
+                "does not fit CustomData: " + "; ".join(exc.problems or (exc.message,)), argument="custom_data"
+            ) from None
+    else:
         raise ValidationError(f"must be a CustomData or a mapping, got {type(value).__name__}", argument="custom_data")
-    try:
-        return structure(value, CustomData, strict=True)
-    except DecodeError as exc:
-        raise ValidationError(str(exc).replace("response does not fit", "does not fit"), argument="custom_data") from None
+    # Whatever form it came in, every value must be one JSON can carry as given.
+    if data.signed is not None:
+        v.check_text(data.signed, "custom_data['signed']")
+    for key, entry in data.unsigned.items():
+        v.check_json(entry.value, f"custom_data['unsigned'][{key!r}]['value']")
+    return data
 
 
 def _chat_path(chat: Chat) -> Dict[str, str]:

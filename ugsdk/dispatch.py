@@ -35,6 +35,8 @@ log = logging.getLogger("ugsdk.events")
 Task = Callable[[], None]
 
 _library = threading.local()
+#: Seconds an idle worker waits for work before it ends (the next task starts another).
+_IDLE_EXIT = 5.0
 
 
 def mark_library_thread() -> None:
@@ -161,7 +163,7 @@ class Dispatcher:
                         self._retire(me)
                         return
                     # An idle worker leaves after a while; the next task starts another.
-                    if not self._cond.wait(30.0) and not self._tasks and not self._busy:
+                    if not self._cond.wait(_IDLE_EXIT) and not self._tasks and not self._busy:
                         self._retire(me)
                         return
                 task = self._tasks.popleft()

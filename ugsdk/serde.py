@@ -329,7 +329,7 @@ def structure(data: Any, cls: Type[T], *, strict: bool = False) -> T:
             problems = cattrs.transform_error(exc, path=name)
         except Exception:  # pragma: no cover - transform_error only fails on odd exceptions
             problems = [f"{name}: {exc}"]
-        raise DecodeError(f"response does not fit {name}: " + "; ".join(problems)) from None
+        raise DecodeError(f"response does not fit {name}: " + "; ".join(problems), problems=tuple(problems)) from None
 
 
 def unstructure(obj: Any) -> Any:
