@@ -1002,20 +1002,28 @@ class Client:
         )
         return self._decode(response, Message)
 
-    def send_file_message(self, file: Any, *, idempotency_key: Optional[str] = None) -> Message:
+    def send_file_message(
+        self,
+        file: Any,
+        *,
+        idempotency_key: Optional[str] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+    ) -> Message:
         """Send a file in the current chat.
 
         Args:
             file: a path, ``(filename, bytes[, content_type])``, ``(filename, binary file)``,
                 or a binary file object with a name. Files are streamed, not loaded.
+            progress: called with ``(bytes_sent, total)`` as the file is sent.
 
         Raises:
-            ValidationError: the file is missing, of a prohibited type, or too large.
+            ValidationError: the file is missing, of a prohibited type, or too large; or it
+                changed size while being sent.
         """
         key = v.check_optional_text(idempotency_key, "idempotency_key")
         chat = self._current_chat(open_only=True)
         with ExitStack() as stack:
-            parts = prepare_files([file], field="file", argument="file", stack=stack, indexed=False)
+            parts = prepare_files([file], field="file", argument="file", stack=stack, indexed=False, progress=progress)
             refuse_prohibited(parts, self._rules(), argument="file", indexed=False)
             response = self._send(self.routes.send_file_message, path=self._chat_path(chat), files=parts, idempotency_key=key)
         return self._decode(response, Message)
@@ -1107,6 +1115,7 @@ class Client:
         request: Optional[EmailRequest] = None,
         *,
         idempotency_key: Optional[str] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
         **fields: Any,
     ) -> Email:
         """Open an e-mail ticket, with attachments when ``files`` is given.
@@ -1115,6 +1124,7 @@ class Client:
             request: an :class:`EmailRequest`, or its fields as keywords (``email``,
                 ``content``, ``menu_id``, ``lang``, ``name``, ``files``, ``recaptcha``).
             idempotency_key: replaces the generated key.
+            progress: called with ``(bytes_sent, total)`` of the attachments as they are sent.
         """
         if "files" in fields and (isinstance(fields["files"], (str, bytes)) or not isinstance(fields["files"], (list, tuple))):
             raise ValidationError("must be a list of files", argument="files")
@@ -1130,7 +1140,7 @@ class Client:
         )
         key = v.check_optional_text(idempotency_key, "idempotency_key")
         with ExitStack() as stack:
-            parts = prepare_files(mail.files, field="files", argument="files", stack=stack)
+            parts = prepare_files(mail.files, field="files", argument="files", stack=stack, progress=progress)
             if parts:
                 refuse_prohibited(parts, self._rules(), argument="files")
                 form = [(k, str(val)) for k, val in unstructure(mail).items()]
