@@ -178,6 +178,12 @@ def run_interactive(ctx: "Context") -> int:
     console = Console("you> ")
     client = ctx.client
     session = _Session(ctx, console)
+    with console.keys():
+        return _hold(ctx, console, session)
+
+
+def _hold(ctx: "Context", console: Console, session: _Session) -> int:
+    client = ctx.client
     try:
         chat = _choose_chat(ctx, console)
         session.names.learn_chat(chat)

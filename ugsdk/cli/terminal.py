@@ -9,10 +9,11 @@ is printed as it comes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
-from typing import List, Optional, TextIO
+from typing import Iterator, List, Optional, TextIO
 
 __all__ = ["Console", "EndOfInput"]
 
@@ -39,7 +40,9 @@ class Console:
         self._lock = threading.RLock()
         self._typed: List[str] = []
         self._reading = False
-        self._escape = False  # inside an escape sequence (arrow keys...), which is skipped
+        self._escape = False
+        self._raw = False  # inside keys(): our editor reads the keys
+        self._pending = b""  # keys read but not yet used  # inside an escape sequence (arrow keys...), which is skipped
         self.interactive = _is_tty(self.stdin) and _is_tty(self.stdout) and _has_termios()
 
     # -- output -------------------------------------------------------------------------------
@@ -68,7 +71,7 @@ class Console:
             EndOfInput: Ctrl-D on an empty line, or no more input.
             KeyboardInterrupt: Ctrl-C.
         """
-        if not self.interactive:
+        if not self._raw:
             with self._lock:
                 self.stdout.write(self.prompt)
                 self.stdout.flush()
@@ -78,38 +81,64 @@ class Console:
             return line.rstrip("\r\n")
         return self._edit()
 
-    def _edit(self) -> str:
+    @contextlib.contextmanager
+    def keys(self) -> Iterator[None]:
+        """Read keys one by one, unechoed, for the whole block (a no-op off a terminal).
+
+        The mode stays on between lines, so keys typed while a command runs are neither
+        echoed by the terminal over live output nor thrown away: they wait for the next
+        :meth:`read_line`.
+        """
+        if not self.interactive:
+            yield
+            return
         import termios
         import tty
 
         fd = self.stdin.fileno()
         saved = termios.tcgetattr(fd)
+        tty.setcbreak(fd, termios.TCSANOW)  # TCSANOW: keys already typed are kept
+        self._raw = True
+        try:
+            yield
+        finally:
+            self._raw = False
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+    def _edit(self) -> str:
+        fd = self.stdin.fileno()
         with self._lock:
             self._typed = []
             self._reading = True
             self.stdout.write(self.prompt)
             self.stdout.flush()
         try:
-            tty.setcbreak(fd)  # keys one by one, no echo; Ctrl-C still interrupts
-            pending = b""
+            partial = b""
             while True:
-                chunk = os.read(fd, 64)
-                if not chunk:
-                    raise EndOfInput()
-                pending += chunk
+                if self._pending:
+                    data, self._pending = self._pending, b""  # typed ahead of this prompt
+                else:
+                    data = os.read(fd, 64)
+                    if not data:
+                        raise EndOfInput()
+                data = partial + data
                 try:
-                    text = pending.decode("utf-8")
+                    text = data.decode("utf-8")
                 except UnicodeDecodeError:
-                    continue  # the rest of a multi-byte character is on its way
-                pending = b""
-                for char in text:
+                    if len(data) < 4:
+                        partial = data
+                        continue  # the rest of a multi-byte character is on its way
+                    text = data.decode("utf-8", "replace")
+                partial = b""
+                for i, char in enumerate(text):
                     line = self._key(char)
                     if line is not None:
+                        # Keys typed after Enter belong to the next line.
+                        self._pending = text[i + 1 :].encode("utf-8")
                         return line
         finally:
             with self._lock:
                 self._reading = False
-            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
     def _key(self, char: str) -> Optional[str]:
         with self._lock:
