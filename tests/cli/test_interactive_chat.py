@@ -192,3 +192,22 @@ def test_buttons_are_numbered_for_slash_answers():
     }, Message)
     names = Names()
     assert message_line(message, names) == "virtual agent: Pick one [1] Track my order  [2] Talk to a person"
+
+
+def test_a_menu_is_picked_from_the_list_when_none_is_given(terminal, served):
+    term = terminal("--identifier", "pty-user-5")
+    term.expect(r"12  Returns")
+    term.expect(r"menu id> ")
+    term.type("99\r")
+    term.expect(r"pick one of: 11, 12, 2")
+    term.type("12\r")
+    term.expect(r"chat \d+ on .*: queued")
+    chat_id = _only_chat(served)
+    assert served.sandbox.chats[chat_id].menu_id == 12
+    term.type("/quit\r")
+    assert term.wait() == 0
+
+
+def test_the_interactive_chat_refuses_json(run):
+    result = run("chat", "--json", "--sandbox")
+    assert result.code == 2 and "ugsdk events --json" in result.err

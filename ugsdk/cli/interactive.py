@@ -176,7 +176,6 @@ def run_interactive(ctx: "Context") -> int:
     if ctx.output.json:
         raise UsageError("the interactive chat prints no JSON: use 'ugsdk events --json' to follow a chat")
     console = Console("you> ")
-    client = ctx.client
     session = _Session(ctx, console)
     with console.keys():
         return _hold(ctx, console, session)
