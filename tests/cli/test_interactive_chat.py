@@ -211,3 +211,17 @@ def test_a_menu_is_picked_from_the_list_when_none_is_given(terminal, served):
 def test_the_interactive_chat_refuses_json(run):
     result = run("chat", "--json", "--sandbox")
     assert result.code == 2 and "ugsdk events --json" in result.err
+
+
+def test_piped_lines_work_without_a_terminal(tmp_path):
+    import subprocess
+
+    env = {**os.environ, "UGSDK_CHAT_STORE": str(tmp_path / "c.json")}
+    done = subprocess.run(
+        [sys.executable, "-m", "ugsdk", "chat", "--sandbox", "--menu", "11"],
+        input="hello\n/bogus\n/quit\n", capture_output=True, text=True, timeout=60, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"chat \d+ on .*: va_assigned", done.stdout)
+    assert "unknown command '/bogus'" in done.stdout and "you> " not in done.stdout
+    assert "Traceback" not in done.stderr

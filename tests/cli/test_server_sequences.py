@@ -58,6 +58,9 @@ def test_chat_flag_names_any_chat(run, served):
     sent = run("chat", "send", "to the first", "--chat", str(first), "--json", env=served.env)
     assert sent.code == 0, sent.err
     assert "to the first" in [m.content for m in served.sandbox.messages(first)]
+    before = run("chat", "--chat", str(first), "send", "flag before the command", env=served.env)
+    assert before.code == 0, before.err
+    assert "flag before the command" in [m.content for m in served.sandbox.messages(first)]
 
 
 def test_resume_a_dismissed_chat(run, served):

@@ -69,7 +69,8 @@ def _seconds(text: str) -> float:
 
 def _on_chat(group: "Commands", name: str, help: str, handler: Any) -> argparse.ArgumentParser:
     parser = group.add(name, help, handler)
-    parser.add_argument("--chat", metavar="CHAT_ID", help="the chat (default: the current one)")
+    # SUPPRESS: "ugsdk chat --chat 5 send hi" keeps the --chat given before the subcommand.
+    parser.add_argument("--chat", metavar="CHAT_ID", default=argparse.SUPPRESS, help="the chat (default: the current one)")
     return parser
 
 

@@ -51,12 +51,13 @@ class _Session:
                     self.buttons = found
         if isinstance(data, Message) and data.is_from_end_user and data.type.value == "text":
             return  # your own words are on screen already
-        line = event_line(event, self.names)
-        if line is not None:
-            self.console.show(line)
         if event.name == "chat.ended":
             self.ended.set()
             self.console.show("** the chat has ended: /rate N, /transcript EMAIL, or /quit")
+            return
+        line = event_line(event, self.names)
+        if line is not None:
+            self.console.show(line)
 
     # -- input (main thread) ------------------------------------------------------------------
 

@@ -102,6 +102,8 @@ def event_line(event: Event, names: Names) -> Optional[str]:
         return f"** {data.name} {verb}"
     if isinstance(data, Chat):
         names.learn_chat(data)
+        if event.name == "chat.ended":
+            return f"** chat {data.id} ended ({data.status.value})"
         text = f" ({data.status_text})" if data.status_text else ""
         return f"** chat {data.id} is {data.status.value}{text}"
     if event.name == "chat.connected":

@@ -72,9 +72,10 @@ class Console:
             KeyboardInterrupt: Ctrl-C.
         """
         if not self._raw:
-            with self._lock:
-                self.stdout.write(self.prompt)
-                self.stdout.flush()
+            if _is_tty(self.stdin):  # nobody reads a prompt on piped input
+                with self._lock:
+                    self.stdout.write(self.prompt)
+                    self.stdout.flush()
             line = self.stdin.readline()
             if not line:
                 raise EndOfInput()
