@@ -114,3 +114,11 @@ def test_demo_piped_into_head_as_the_readme_does():
     done = subprocess.run(f"{sys.executable} -m ugsdk demo | head -3", shell=True, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and len(done.stdout.splitlines()) == 3
     assert done.stderr == ""
+
+
+def test_an_unusable_chat_store_is_a_message_not_a_traceback(run, served, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run("chat", "start", "11", env={**served.env, "UGSDK_CHAT_STORE": str(blocker / "c.json")})
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.startswith("ugsdk: error: ") and "a-file" in result.err

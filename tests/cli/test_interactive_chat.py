@@ -12,7 +12,7 @@ import re
 import select
 import sys
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import pytest
 

@@ -6,7 +6,6 @@ quietly, Ctrl-C exits with 130.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import sys
@@ -89,6 +88,12 @@ def _run(argv: Optional[Sequence[str]], environ: Mapping[str, str]) -> int:
         return EXIT_CONNECT
     except UgsdkError as exc:
         _say(f"error: {exc}")
+        return EXIT_API
+    except BrokenPipeError:
+        raise  # the reader left: main() ends quietly
+    except OSError as exc:
+        # The local side failed (the chat store's folder is read-only, say): say so plainly.
+        _say(f"error: {exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}")
         return EXIT_API
     finally:
         context.close()
