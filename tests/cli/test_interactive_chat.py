@@ -225,3 +225,16 @@ def test_piped_lines_work_without_a_terminal(tmp_path):
     assert re.search(r"chat \d+ on .*: va_assigned", done.stdout)
     assert "unknown command '/bogus'" in done.stdout and "you> " not in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_send_file_draws_a_progress_bar_on_a_terminal_only(tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(b"%PDF-1.4 " + b"x" * 5000)
+    env = {**os.environ, "UGSDK_CHAT_STORE": str(tmp_path / "c.json"), "TERM": "xterm"}
+    term = Terminal([sys.executable, "-m", "ugsdk", "chat", "send-file", str(path), "--sandbox"], env)
+    try:
+        term.expect(r"sending report\.pdf \[#{30}\] 100%")
+        term.expect(r"sent #\d+: report\.pdf \(5009 bytes\)")
+        assert term.wait() == 0
+    finally:
+        term.kill()

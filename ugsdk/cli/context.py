@@ -165,8 +165,7 @@ class Context:
         started first (and finished first when ``finished``).
 
         Raises:
-            UsageError: there is no chat to talk about.
-            ChatStateError: ``open_only`` and the chat has ended.
+            UsageError: there is no chat to talk about, or ``open_only`` and it has ended.
         """
         client = self.client
         assert self._store is not None
