@@ -647,17 +647,29 @@ class Client:
         return chat
 
     def load_chat(self, chat_id: Union[int, str]) -> Chat:
-        """A chat by id (refreshes ``client.chat`` when it is the current one).
+        """A chat by id, made current unless another chat is going on in this client.
+
+        As in the JS SDK, the loaded chat becomes the one later calls act on: a cron job can
+        ``load_chat(id)`` a chat that ended and then :meth:`send_chat_transcripts`. An ended
+        chat made current this way is not written to the store (it would replace the end
+        user's ongoing chat there).
 
         Raises:
             ValidationError: ``chat_id`` is malformed.
             ChatStateError: the client was destroyed.
+            StoreError: the chat is current, but the store could not remember it.
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
         path = {"chat_id": v.check_id(chat_id, "chat_id")}
         chat = decode(self._send(self.routes.load_chat, path=path), Chat)
-        self._session.refresh(chat)
+        current = self._session.chat
+        if current is not None and current.id != chat.id and not current.status.is_ended:
+            return chat  # another chat is going on: leave it current
+        if chat.status.is_ended:
+            self._session.set_chat(chat, remember=False)
+        else:
+            self._session.follow(chat, self._options)
         return chat
 
     def resume_chat(self, chat_id: Union[int, str]) -> Chat:
@@ -852,15 +864,23 @@ class Client:
         )
         return decode(response, Message)
 
-    def send_file_message(self, file: Any, *, idempotency_key: Optional[str] = None) -> Message:
+    def send_file_message(
+        self,
+        file: Any,
+        *,
+        idempotency_key: Optional[str] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+    ) -> Message:
         """Send a file in the current chat.
 
         Args:
             file: a path, ``(filename, bytes[, content_type])``, ``(filename, binary file)``,
                 or a binary file object with a name. Files are streamed, not loaded.
+            progress: called with ``(bytes_sent, total)`` as the file is sent.
 
         Raises:
-            ValidationError: the file is missing, of a prohibited type, or too large.
+            ValidationError: the file is missing, of a prohibited type, or too large; or it
+                changed size while being sent.
             ChatStateError: there is no current chat, it has ended, or the client was destroyed.
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
@@ -868,7 +888,7 @@ class Client:
         key = v.check_idempotency_key(idempotency_key)
         chat = self._session.current(open_only=True)
         with ExitStack() as stack:
-            parts = prepare_files([file], field="file", argument="file", stack=stack, indexed=False)
+            parts = prepare_files([file], field="file", argument="file", stack=stack, indexed=False, progress=progress)
             refuse_prohibited(parts, self._rules(), argument="file", indexed=False)
             response = self._send(self.routes.send_file_message, path=_chat_path(chat), files=parts, idempotency_key=key)
         return decode(response, Message)
@@ -997,6 +1017,7 @@ class Client:
         request: Optional[EmailRequest] = None,
         *,
         idempotency_key: Optional[str] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
         **fields: Any,
     ) -> Email:
         """Open an e-mail ticket, with attachments when ``files`` is given.
@@ -1005,9 +1026,11 @@ class Client:
             request: an :class:`EmailRequest`, or its fields as keywords (``email``,
                 ``content``, ``menu_id``, ``lang``, ``name``, ``files``, ``recaptcha``).
             idempotency_key: replaces the generated key.
+            progress: called with ``(bytes_sent, total)`` of the attachments as they are sent.
 
         Raises:
-            ValidationError: a field or a file is missing, malformed, prohibited or too large.
+            ValidationError: a field or a file is missing, malformed, prohibited or too large;
+                or a file changed size while being sent.
             ChatStateError: the client was destroyed.
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
@@ -1026,7 +1049,7 @@ class Client:
         )
         key = v.check_idempotency_key(idempotency_key)
         with ExitStack() as stack:
-            parts = prepare_files(mail.files, field="files", argument="files", stack=stack)
+            parts = prepare_files(mail.files, field="files", argument="files", stack=stack, progress=progress)
             if parts:
                 refuse_prohibited(parts, self._rules(), argument="files")
                 form = [(k, str(val)) for k, val in unstructure(mail).items()]
