@@ -26,11 +26,12 @@ import attrs
 
 from ._version import __version__
 from .auth import Authenticate, TokenCache, token_from_result, unverified_claims
-from .errors import APIError, ChatStateError, TransportError, UgsdkError, ValidationError, error_for_status
+from .errors import APIError, ChatStateError, DecodeError, TransportError, UgsdkError, ValidationError, error_for_status
 from .models import EndUserToken
 from .retry import RetryPolicy
 from .routes import Route, RouteTable
 from .serde import structure, unstructure
+from .validation import MAX_SECONDS
 from .transports.base import EventStream, FilePart, Request, Response, Timeout, Transport, scrub_secrets
 
 __all__ = ["CallOptions", "Requester", "TransportSlot", "DEFAULT_TIMEOUT", "NO_BODY", "user_agent"]
@@ -180,7 +181,13 @@ class Requester:
         self.identifier = identifier if isinstance(identifier, str) else None
         response = self.send(self.routes.auth_exchange, options, body={"token": jwt_token}, authenticated=False)
         token = decode(response, EndUserToken)
-        return token.token, float(token.expires_in)
+        if not token.token.isascii() or not token.token.isprintable() or not token.token.strip():
+            # It travels in every Authorization header; never quoted, being a secret.
+            raise DecodeError("the auth answer's token is not printable ASCII")
+        expires_in = float(token.expires_in)
+        if not 0 < expires_in <= MAX_SECONDS:
+            raise DecodeError(f"the auth answer's expires_in is not a sane lifetime: {token.expires_in!r}")
+        return token.token, expires_in
 
     # -- calls ----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from typing import IO, Any, Callable, List, Optional, Sequence, Tuple, cast
 from .errors import ValidationError
 from .models.misc import ProhibitedFileTypes
 from .transports.base import FilePart
+from .validation import check_header_value, has_lone_surrogate
 
 __all__ = ["prepare_files", "refuse_prohibited", "Progress", "check_progress"]
 
@@ -187,7 +188,7 @@ def _one_part(item: Any, field: str, argument: str, stack: ExitStack) -> FilePar
             )
         filename, content = item[0], item[1]
         content_type = item[2] if len(item) == 3 else _guess_type(filename)
-        if not isinstance(content_type, str) or "/" not in content_type:
+        if not isinstance(content_type, str) or "/" not in content_type or "\n" in content_type or "\r" in content_type:
             raise ValidationError(f"content type must look like 'image/png', got {content_type!r}", argument=argument)
         if isinstance(content, (bytes, bytearray, memoryview)):
             data = bytes(content)
@@ -239,9 +240,20 @@ def prepare_files(
     """
     progress = check_progress(progress)
     parts = tuple(
-        _one_part(item, field, f"{argument}[{i}]" if indexed else argument, stack) for i, item in enumerate(items)
+        _checked_headers(_one_part(item, field, name, stack), name)
+        for i, item in enumerate(items)
+        for name in [f"{argument}[{i}]" if indexed else argument]
     )
     return _metered(parts, argument, indexed, progress)
+
+
+def _checked_headers(part: FilePart, argument: str) -> FilePart:
+    # The file name and type go into the part's headers: a line break there would start a
+    # header of its own, and a lone surrogate cannot be encoded at all.
+    if not part.filename or not part.filename.isprintable() or has_lone_surrogate(part.filename):
+        raise ValidationError(f"file name must be printable text, got {part.filename!r}", argument=argument)
+    check_header_value(part.content_type, f"{argument} content type")
+    return part
 
 
 def refuse_prohibited(
