@@ -12,7 +12,8 @@ from typing import Iterator, List, Tuple
 import pytest
 
 import ugsdk
-from ugsdk.transports import HTTPTransport, Timeout
+from ugsdk.transports import Timeout
+from ugsdk.transports.http import HTTPTransport
 from ugsdk.transports.base import Request
 
 
