@@ -128,7 +128,7 @@ class WebSocketEventStream:
         self._ping_interval = ping_interval
         self._pong_timeout = pong_timeout
         self._last_ping = time.monotonic()
-        self._last_heard = self._last_ping  # any frame at all, pongs included
+        self._unanswered_since: Optional[float] = None  # first ping with nothing heard since
         self._closed = threading.Event()
 
     def recv(self, timeout: float) -> Optional[str]:
@@ -143,9 +143,10 @@ class WebSocketEventStream:
             if self._closed.is_set():
                 raise EventStreamClosed("events stream closed by the client")
             now = time.monotonic()
-            if self._last_ping > self._last_heard and now - self._last_ping >= self._pong_timeout:
+            waiting = self._unanswered_since
+            if waiting is not None and now - waiting >= self._pong_timeout:
                 self._abort()
-                raise EventStreamClosed(f"events connection silent for {now - self._last_heard:.0f}s: no pong")
+                raise EventStreamClosed(f"events connection silent {now - waiting:.1f}s after a ping: no pong")
             if now - self._last_ping >= self._ping_interval:
                 self._ping()
                 now = time.monotonic()
@@ -153,8 +154,8 @@ class WebSocketEventStream:
             if remaining <= 0:
                 return None
             wake = min(remaining, self._ping_interval)
-            if self._last_ping > self._last_heard:
-                wake = min(wake, max(0.001, self._last_ping + self._pong_timeout - now))
+            if waiting is not None:
+                wake = min(wake, max(0.001, waiting + self._pong_timeout - now))
             self._ws.settimeout(wake)
             try:
                 opcode, frame = self._ws.recv_data_frame(control_frame=True)
@@ -164,7 +165,7 @@ class WebSocketEventStream:
                 if self._closed.is_set():
                     raise EventStreamClosed("events stream closed by the client") from None
                 raise EventStreamClosed(f"events connection dropped: {exc}") from None
-            self._last_heard = time.monotonic()
+            self._unanswered_since = None  # any frame at all shows the peer is there
             if opcode == websocket.ABNF.OPCODE_TEXT:
                 data = frame.data if hasattr(frame, "data") else frame
                 return data.decode("utf-8") if isinstance(data, bytes) else str(data)
@@ -176,6 +177,8 @@ class WebSocketEventStream:
 
     def _ping(self) -> None:
         self._last_ping = time.monotonic()
+        if self._unanswered_since is None:
+            self._unanswered_since = self._last_ping
         try:
             self._ws.ping()
         except (OSError, websocket.WebSocketException):
