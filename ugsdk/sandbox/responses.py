@@ -6,7 +6,7 @@ import json
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from .. import serde
-from ..transports.base import Response
+from ..transports.base import Headers, Response
 from .refusal import Refusal
 
 __all__ = [
@@ -19,16 +19,18 @@ __all__ = [
 ]
 
 _JSON = "application/json; charset=utf-8"
-_JSON_HEADERS: Tuple[Tuple[str, str], ...] = (("Content-Type", _JSON),)
+_JSON_PAIRS: Tuple[Tuple[str, str], ...] = (("Content-Type", _JSON),)
+# Built once: most answers share these headers, and a Headers value is immutable.
+_JSON_HEADERS = Headers(_JSON_PAIRS)
+_NO_HEADERS = Headers(())
 
 
 def json_response(status: int, data: Any, headers: Optional[Mapping[str, str]] = None) -> Response:
     """A JSON response (``data`` already made of JSON values)."""
-    pairs = _JSON_HEADERS
-    if headers:
-        merged = {"Content-Type": _JSON, **headers}
-        pairs = tuple(merged.items())
-    return Response(status, pairs, json.dumps(data).encode("utf-8"))
+    body = json.dumps(data).encode("utf-8")
+    if not headers:
+        return Response(status, _JSON_HEADERS, body)
+    return Response(status, {"Content-Type": _JSON, **headers}, body)
 
 
 def model_response(status: int, model: Any) -> Response:
@@ -38,7 +40,7 @@ def model_response(status: int, model: Any) -> Response:
 
 def empty_response(status: int) -> Response:
     """A response without a body (202, 204)."""
-    return Response(status, (), b"")
+    return Response(status, _NO_HEADERS, b"")
 
 
 def retry_after_value(seconds: float) -> str:
