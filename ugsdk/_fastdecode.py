@@ -125,6 +125,10 @@ class FastDecoders:
         structure_fast.__qualname__ = f"structure_fast_{cls.__name__}"
         return structure_fast
 
+    def handles(self, cls: type) -> bool:
+        """True for attrs classes that are not left to a hook of their own."""
+        return attrs.has(cls) and cls not in self._delegate
+
     def raw(self, cls: type) -> Optional[Structure]:
         """The bare fast function of ``cls`` (raises on anything unexpected), or None."""
         found = self._raw.get(cls)

@@ -318,14 +318,22 @@ def _structure_open_enum(value: Any, cls: Any) -> Any:
     return cls(value)
 
 
-def _list_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+def _list_factory(conv: cattrs.Converter, fast: Optional[FastDecoders]) -> Callable[[Any], Callable[[Any, Any], Any]]:
     def factory(cls: Any) -> Callable[[Any, Any], Any]:
         inner = list_structure_factory(cls, conv)
+        args = getattr(cls, "__args__", None) or (Any,)
+        item = args[0]
+        item_fast = fast.raw(item) if fast is not None and isinstance(item, type) and fast.handles(item) else None
 
         def structure_list(value: Any, type_: Any) -> Any:
             # A JSON string is iterable too; never split one into characters.
             if not isinstance(value, (list, tuple)):
                 raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+            if item_fast is not None and type(value) is list:
+                try:
+                    return [item_fast(x) for x in value]
+                except Exception:  # one item is unusual: cattrs decodes the list and names it
+                    pass
             return inner(value, type_)
 
         return structure_list
@@ -344,7 +352,6 @@ def _build(strict: bool, *, fast: bool = True) -> cattrs.Converter:
     conv.register_structure_hook(str, _exact(str))
     # Registered after str: open enums subclass str and would otherwise take its hook.
     conv.register_structure_hook(OpenEnum, _structure_open_enum)
-    conv.register_structure_hook_factory(is_sequence, _list_factory(conv))
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_unstructure_hook(datetime, lambda value: value.isoformat())
     # Open enums go out as their plain string value, unknown members included. (Registered by
@@ -358,6 +365,7 @@ def _build(strict: bool, *, fast: bool = True) -> cattrs.Converter:
         json_key=_json_key,
         parse_datetime=parse_datetime,
     ) if fast else None
+    conv.register_structure_hook_factory(is_sequence, _list_factory(conv, fast_decoders))
     conv.register_structure_hook_factory(attrs.has, _make_structure(conv, strict, fast_decoders))
     conv.register_unstructure_hook_factory(attrs.has, _make_unstructure(conv))
     conv.register_structure_hook(CustomData, _structure_custom_data(conv, strict))
