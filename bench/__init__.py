@@ -32,6 +32,8 @@ __all__ = [
     "per_call",
     "rss_bytes",
     "start_server",
+    "stop_server",
+    "exchange_token",
 ]
 
 
@@ -108,17 +110,24 @@ def _number(value: Optional[float], unit: str) -> str:
     if value is None:
         return "-"
     magnitude = abs(value)
-    text = f"{value:.0f}" if magnitude >= 1000 else f"{value:.3g}" if magnitude < 1 else f"{value:.1f}"
+    text = f"{value:.0f}" if magnitude >= 100 else f"{value:.3g}"
     return f"{text} {unit}".rstrip()
 
 
 def format_table(figures: Sequence[Figure], *, rst: bool = False) -> str:
-    """The figures as a text table (or a reStructuredText grid table with ``rst=True``)."""
+    """The figures as a text table (or a reStructuredText grid table with ``rst=True``).
+
+    Notes go below the table, numbered, so that the columns stay narrow.
+    """
     header = ("figure", "baseline", "ugsdk", "ratio", "goal", "met")
     rows: List[Tuple[str, ...]] = []
+    notes: List[str] = []
     for fig in figures:
         met = {True: "yes", False: "NO", None: "-"}[fig.met]
-        name = fig.name + (f" ({fig.note})" if fig.note else "")
+        name = fig.name
+        if fig.note:
+            notes.append(fig.note)
+            name += f" [{len(notes)}]"
         ratio = "-" if fig.ratio is None else f"{fig.ratio:.2f}x"
         rows.append((name, _number(fig.baseline, fig.unit), _number(fig.ours, fig.unit), ratio,
                      "-" if fig.goal is None else str(fig.goal), met))
@@ -133,11 +142,16 @@ def format_table(figures: Sequence[Figure], *, rst: bool = False) -> str:
         out = [line, cells(header), head_line]
         for row in rows:
             out += [cells(row), line]
-        return "\n".join(out)
+        out.append("")
+        out += [f"{i}. {note}" for i, note in enumerate(notes, 1)]
+        return "\n".join(out).rstrip()
     sep = "  "
     out = [sep.join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
            sep.join("-" * w for w in widths)]
     out += [sep.join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    if notes:
+        out.append("")
+        out += [f"[{i}] {note}" for i, note in enumerate(notes, 1)]
     return "\n".join(out)
 
 
@@ -221,6 +235,19 @@ def start_server() -> Tuple["subprocess.Popen[str]", str, str]:
         proc.terminate()
         raise RuntimeError(f"the sandbox server did not start: {lines!r}")
     return proc, url.group(1), secret.group(1)
+
+
+def exchange_token(url: str, secret: str, identifier: str = "bench-raw") -> str:
+    """A bearer token from the sandbox server, exchanged with ``requests`` alone (for baselines)."""
+    import requests
+
+    import ugsdk
+
+    jwt = ugsdk.JWTSigner(secret, identifier=identifier).sign()
+    response = requests.post(f"{url}{ugsdk.ROUTES.base_path}/auth/end_user", json={"token": jwt},
+                             headers={"X-Company-Id": "sandbox"}, timeout=(5, 30))
+    response.raise_for_status()
+    return str(response.json()["token"])
 
 
 def stop_server(proc: "subprocess.Popen[str]") -> None:
