@@ -137,7 +137,8 @@ def format_table(figures: Sequence[Figure], *, rst: bool = False) -> str:
         head_line = line.replace("-", "=")
 
         def cells(row: Tuple[str, ...]) -> str:
-            return "| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |"
+            # An empty cell, not "-": a lone "-" in a grid table cell reads as a bullet list.
+            return "| " + " | ".join(("" if cell == "-" else cell).ljust(w) for cell, w in zip(row, widths)) + " |"
 
         out = [line, cells(header), head_line]
         for row in rows:
