@@ -8,8 +8,8 @@ Options:
 
 Each module measures its baseline in the same run as ugsdk's side, so ratios hold on any
 machine; absolute numbers do not. Modules that other work adds (``OPTIONAL``) join the table
-when present: with ``figures(quick)``, their rows; with only ``main(argv)``, their own output,
-printed after the table.
+when present: with ``figures(quick)``, their rows; with only ``main(argv)``, called with no
+arguments, their own output, printed after the table.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _run_module(name: str, optional: bool, quick: bool) -> Tuple[List[Figure], s
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         try:
-            module.main(["--quick"] if quick else [])
+            module.main([])  # its own defaults: it may not know --quick
         except SystemExit:
             pass
     return [Figure(f"bench.{name}", None, "", note="its own output is printed below the table")], out.getvalue()

@@ -9,6 +9,7 @@ through both with the same DecodeError message.
 from __future__ import annotations
 
 import copy
+import sys
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, List, Tuple
 
@@ -210,7 +211,11 @@ def test_parse_datetime_matches_the_general_parser(text: str) -> None:
     assert _parse(serde.parse_datetime, text) == _parse(serde._parse_general, text)
 
 
-@pytest.mark.parametrize("canonical", [serde._parse_canonical_311, serde._parse_canonical_39])
+# The 3.11 parser leans on 3.11's fromisoformat, so it only runs there; the 3.9 one runs on all.
+CANONICAL = [serde._parse_canonical_39] + ([serde._parse_canonical_311] if sys.version_info >= (3, 11) else [])
+
+
+@pytest.mark.parametrize("canonical", CANONICAL)
 @pytest.mark.parametrize("text", STAMPS)
 def test_each_canonical_parser_agrees_or_declines(canonical: Callable[[str], Any], text: str) -> None:
     # Both versions' fast parsers either decline (None, or ValueError for a bad date) or give
@@ -226,7 +231,8 @@ def test_each_canonical_parser_agrees_or_declines(canonical: Callable[[str], Any
 
 def test_canonical_parsers_read_the_usual_shapes() -> None:
     at = datetime(2023, 5, 31, 11, 45, tzinfo=timezone.utc)
-    for canonical in (serde._parse_canonical_311, serde._parse_canonical_39):
+    assert serde._parse_canonical is CANONICAL[-1]  # the one this Python uses
+    for canonical in CANONICAL:
         assert canonical("2023-05-31T11:45:00Z") == at
         assert canonical("2023-05-31T11:45:00.250Z") == at + timedelta(milliseconds=250)
         assert canonical("2023-05-31T13:45:00+02:00") == at
