@@ -5,7 +5,12 @@
 refuses unknown keys instead; tests use it to prove that the models cover every key of the
 documented payloads and that the sandbox sends nothing a model cannot hold.
 
-Both are built once, at import; cattrs compiles each class's hooks on first use.
+Both are built once, at import; each class's hooks are made on its first use, in two
+layers: a structure function written out for the class (:mod:`ugsdk._fastdecode`: inline JSON
+type checks, one constructor call) takes payloads that fit, and cattrs' own generated function
+takes every other payload, so that what it accepts, what it refuses and how its errors read
+are cattrs' alone. Timestamps in the usual ISO 8601 shape go straight to
+``datetime.fromisoformat``; every other form goes through the general parser.
 """
 
 from __future__ import annotations

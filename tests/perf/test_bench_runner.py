@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import sys
+import types
+from typing import List
 
 import pytest
 
@@ -57,3 +60,20 @@ def test_a_missing_optional_module_is_a_skipped_row(monkeypatch: pytest.MonkeyPa
 def test_every_benchmark_offers_its_figures(name: str) -> None:
     module = importlib.import_module(f"bench.{name}")  # importing runs nothing
     assert callable(module.figures) and callable(module.main)
+
+
+def test_a_module_with_only_main_has_its_output_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = types.ModuleType("bench.only_main")
+    calls = []
+
+    def main(argv: List[str]) -> int:
+        calls.append(list(argv))
+        print("lifecycles: 1000 in 0.4 s")
+        raise SystemExit(0)
+
+    fake.main = main  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "bench.only_main", fake)
+    figures, printed = runner._run_module("only_main", True, quick=True)
+    assert calls == [[]]
+    assert printed == "lifecycles: 1000 in 0.4 s\n"
+    assert len(figures) == 1 and "printed below" in figures[0].note

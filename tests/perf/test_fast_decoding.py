@@ -14,10 +14,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, List, Tuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ugsdk import serde
 from ugsdk.errors import DecodeError
-from ugsdk.models import Chat, CustomData, MenuResponse, Message, MessageType, UserType
+from ugsdk.models import Chat, ChatSurvey, CustomData, MenuResponse, Message, MessageType, UserType
 
 try:  # importable both as a package module and from this directory on sys.path
     from tests.models import payloads as P
@@ -238,3 +240,27 @@ def test_canonical_parsers_read_the_usual_shapes() -> None:
         assert canonical("2023-05-31T13:45:00+02:00") == at
         naive = canonical("2023-05-31T11:45:00")
         assert naive == at and naive is not None and naive.tzinfo is not None
+
+
+# --- random values ----------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=False) | st.text(max_size=8)
+    | st.sampled_from(["text", "agent", "2023-05-31T11:45:00Z", "2023-05-31T11:45:00.5+02:00", "noti"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    base=st.sampled_from([P.MESSAGE_TEXT, P.MESSAGE_CONTENT_CARD, P.MESSAGE_FILE, P.CHAT, P.MENUS, P.CHAT_SURVEY]),
+    key=st.sampled_from(["$index", "$timestamp", "type", "cards", "file", "status", "agent", "menus", "questions",
+                         "created_at", "extra", "new_key"]),
+    value=JSON_VALUES,
+    strict=st.booleans(),
+)
+def test_random_values_decode_alike(base: Any, key: str, value: Any, strict: bool) -> None:
+    cls = {id(P.MESSAGE_TEXT): Message, id(P.MESSAGE_CONTENT_CARD): Message, id(P.MESSAGE_FILE): Message,
+           id(P.CHAT): Chat, id(P.MENUS): MenuResponse, id(P.CHAT_SURVEY): ChatSurvey}[id(base)]
+    _same(dict(copy.deepcopy(base), **{key: value}), cls, strict)
