@@ -18,7 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 __all__ = [
     "Figure",
@@ -28,7 +28,6 @@ __all__ = [
     "ratio_at_least",
     "format_table",
     "machine",
-    "best_of",
     "per_call",
     "rss_bytes",
     "start_server",
@@ -170,17 +169,6 @@ def machine() -> str:
             f"Python {platform.python_version()} ({platform.python_implementation()})")
 
 
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    """The least wall time of ``repeat`` calls of ``fn`` (the least disturbed run), in seconds."""
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        began = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - began)
-    return best
-
-
 def per_call(fns: Sequence[Callable[[], object]], number: int, rounds: int) -> List[float]:
     """Seconds per call of each of ``fns``, rounds interleaved, the median round of each.
 
@@ -258,10 +246,3 @@ def stop_server(proc: "subprocess.Popen[str]") -> None:
     except subprocess.TimeoutExpired:  # pragma: no cover - a stuck server
         proc.kill()
         proc.wait(5)
-
-
-def chunks(total: int, size: int) -> Iterator[int]:
-    """Sizes of the pieces ``total`` splits into, ``size`` at most each."""
-    while total > 0:
-        yield min(size, total)
-        total -= size

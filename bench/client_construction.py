@@ -38,7 +38,8 @@ def figures(quick: bool = False) -> List[Figure]:
     def session() -> None:
         requests.Session().close()
 
-    plain(), sandbox()  # imports and first-use caches out of the way
+    plain()  # imports and first-use caches out of the way
+    sandbox()
     number, rounds = (200, 5) if quick else (1000, 9)
     base_s, plain_s = per_call([session, plain], number, rounds)
     base2_s, sandbox_s = per_call([session, sandbox], max(20, number // 10), rounds)

@@ -41,7 +41,7 @@ EVENT_ROUNDS = 5
 UPLOAD_BYTES = 12 * 1024 * 1024
 
 
-def timed(fn: Callable[[], None], repeat: int) -> List[float]:
+def timed(fn: Callable[[], object], repeat: int) -> List[float]:
     out = []
     for _ in range(repeat):
         began = time.perf_counter()
