@@ -9,7 +9,9 @@ through both with the same DecodeError message.
 from __future__ import annotations
 
 import copy
+import queue
 import sys
+import threading
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, List, Tuple
 
@@ -264,3 +266,26 @@ def test_random_values_decode_alike(base: Any, key: str, value: Any, strict: boo
     cls = {id(P.MESSAGE_TEXT): Message, id(P.MESSAGE_CONTENT_CARD): Message, id(P.MESSAGE_FILE): Message,
            id(P.CHAT): Chat, id(P.MENUS): MenuResponse, id(P.CHAT_SURVEY): ChatSurvey}[id(base)]
     _same(dict(copy.deepcopy(base), **{key: value}), cls, strict)
+
+
+def test_threads_decoding_a_class_for_the_first_time_agree() -> None:
+    # A fresh converter: its functions are written while 8 threads ask for them at once.
+    conv = serde._build(strict=False)
+    start = threading.Barrier(8)
+    results: "queue.Queue[Any]" = queue.Queue()
+
+    def work() -> None:
+        start.wait(timeout=10)
+        try:
+            results.put([conv.structure(p, Message) for p in P.MESSAGES] + [conv.structure(P.MENUS, MenuResponse)])
+        except Exception as exc:  # handed to the test thread
+            results.put(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    expected = [REFERENCE[False].structure(p, Message) for p in P.MESSAGES] + [REFERENCE[False].structure(P.MENUS, MenuResponse)]
+    for _ in threads:
+        assert results.get(timeout=10) == expected
