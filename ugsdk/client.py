@@ -20,6 +20,7 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Set,
     Tuple,
     Type,
     TypeVar,
@@ -71,6 +72,11 @@ __all__ = ["Client", "DEFAULT_TIMEOUT"]
 
 R = TypeVar("R")
 M = TypeVar("M")
+
+# Built once: most clients keep the default limits, and constructing clients is on the path
+# of every web request that makes one.
+_DEFAULT_OPTIONS = CallOptions(DEFAULT_TIMEOUT, RetryPolicy())
+_STORE_TYPES: Set[type] = set()
 
 
 def _build(cls: Type[M], given: Optional[M], fields: Mapping[str, Any], what: str) -> M:
@@ -160,11 +166,13 @@ class Client:
             raise ValidationError("must have send(), open_events() and close()", argument="transport")
         if not isinstance(routes, RouteTable):
             raise ValidationError(f"must be a RouteTable, got {type(routes).__name__}", argument="routes")
-        if store is not None and not isinstance(store, ChatStore):
-            raise ValidationError("must have get(), set() and delete()", argument="store")
+        if store is not None and type(store) not in _STORE_TYPES:
+            if not isinstance(store, ChatStore):
+                raise ValidationError("must have get(), set() and delete()", argument="store")
+            _STORE_TYPES.add(type(store))  # a protocol check is slow; once per type will do
         if store_key is not None:
             v.check_text(store_key, "store_key")
-        checked_timeout = v.check_timeout(timeout)
+        checked_timeout = timeout if timeout is DEFAULT_TIMEOUT else v.check_timeout(timeout)
         if not isinstance(reconnect, ReconnectPolicy):
             raise ValidationError(f"must be a ReconnectPolicy, got {type(reconnect).__name__}", argument="reconnect")
         bound = v.check_seconds(shutdown_timeout, "shutdown_timeout")
@@ -172,7 +180,10 @@ class Client:
             raise ValidationError("must be a callable returning an aware datetime", argument="clock")
         self.clock = clock
         self.routes = routes
-        self._options = CallOptions(checked_timeout, RetryPolicy.coerce(max_retries))
+        if checked_timeout is DEFAULT_TIMEOUT and max_retries == 2 and type(max_retries) is int:
+            self._options = _DEFAULT_OPTIONS
+        else:
+            self._options = CallOptions(checked_timeout, RetryPolicy.coerce(max_retries))
         self._transport = TransportSlot(transport, owned=transport is None)
         self._requester = Requester(
             company_id=self.company_id,

@@ -139,6 +139,11 @@ class Listeners:
         with self._lock:
             return any(predicate(name) and entries for name, entries in self._by_name.items())
 
+    def wants(self, name: str) -> bool:
+        """Whether an event ``name`` would reach any listener (its own, catch-all or error)."""
+        by_name = self._by_name
+        return bool(by_name.get(name) or (name != ERROR and by_name.get(ALL)))
+
     def _take(self, name: str) -> List[Callable[..., Any]]:
         # Snapshot under the lock; once-listeners are removed as they are taken, so a once
         # listener runs exactly one time even when two threads emit at the same moment.

@@ -79,7 +79,7 @@ class ChatSession:
         self.file_rules: Optional[ProhibitedFileTypes] = None
         self.pump: Optional[EventPump] = None
         # Held weakly: a loop left with break drops its feed, which then stops receiving.
-        self._feeds: "weakref.WeakSet[EventFeed]" = weakref.WeakSet()
+        self._feeds: "Optional[weakref.WeakSet[EventFeed]]" = None  # made on first events()
 
     # -- the current chat -----------------------------------------------------------------
 
@@ -217,6 +217,8 @@ class ChatSession:
 
     def emit(self, event: ev.Event) -> None:
         """Deliver ``event`` through the dispatcher, in turn with every other event."""
+        if not self._feeds and not self.listeners.wants(event.name):
+            return  # nobody would hear it: no dispatcher work (and no thread) for it
         self.dispatcher.emit(functools.partial(self.deliver, event))
 
     def emit_named(self, name: str, data: Any = None) -> None:
@@ -235,10 +237,12 @@ class ChatSession:
     def deliver(self, event: ev.Event) -> None:
         """Call the listeners and feed the iterators (on the dispatcher only)."""
         self.listeners.emit(event)
-        with self.lock:
-            feeds = list(self._feeds)
-        for feed in feeds:
-            feed.put(event)
+        feeds = self._feeds
+        if feeds:
+            with self.lock:
+                snapshot = list(feeds)
+            for feed in snapshot:
+                feed.put(event)
 
     def maybe_connect(self, options: CallOptions) -> None:
         """Start the live events if a chat is current and still going."""
@@ -266,18 +270,22 @@ class ChatSession:
         """A new ``events()`` iterator, fed from now on."""
         feed = EventFeed(timeout, self._drop_feed)
         with self.lock:
+            if self._feeds is None:
+                self._feeds = weakref.WeakSet()
             self._feeds.add(feed)
         return feed
 
     def _drop_feed(self, feed: EventFeed) -> None:
         with self.lock:
-            self._feeds.discard(feed)
+            if self._feeds is not None:
+                self._feeds.discard(feed)
 
     def end_feeds(self) -> None:
         """End every ``events()`` iterator."""
         with self.lock:
-            feeds = list(self._feeds)
-            self._feeds.clear()
+            feeds = list(self._feeds or ())
+            if self._feeds is not None:
+                self._feeds.clear()
         for feed in feeds:
             feed.end()
 

@@ -38,6 +38,9 @@ def path_of(url: str) -> str:
     return rest[slash:] if slash >= 0 else ""
 
 
+_INDEXES: Dict[int, "RouteIndex"] = {}
+
+
 class RouteIndex:
     """The routes of one table, grouped by what a path must share with them to match.
 
@@ -66,6 +69,15 @@ class RouteIndex:
             merged = fixed + self._open.get((method, slashes), [])
             merged.sort(key=lambda route: position[id(route)])
             self._fixed[(method, slashes, last)] = merged
+
+    @classmethod
+    def of(cls, routes: RouteTable) -> "RouteIndex":
+        """The index of ``routes``, built once per table (tables are immutable)."""
+        key = id(routes)
+        index = _INDEXES.get(key)
+        if index is None or index.routes is not routes:
+            index = _INDEXES[key] = cls(routes)
+        return index
 
     def resolve(self, method: str, path: str) -> Optional[Found]:
         """The route and placeholder values of ``method`` and an absolute URL path, or ``None``.

@@ -191,7 +191,7 @@ class SandboxServer:
         self.host = host
         self.port = port
         self.faults = ServerFaults(sandbox.routes)
-        self._routes = RouteIndex(sandbox.routes)
+        self._routes = RouteIndex.of(sandbox.routes)
         self._max_body_size = max_body_size
         self._lock = threading.Lock()
         self._started = False

@@ -64,7 +64,7 @@ class SandboxState:
         self.company_secret = company_secret
         self.clock = clock
         self.routes = routes
-        self.route_index = RouteIndex(routes)
+        self.route_index = RouteIndex.of(routes)
         self.lock = threading.RLock()
         # One condition for every chat's log: few readers, and one lock keeps it simple.
         self.condition = threading.Condition(self.lock)
