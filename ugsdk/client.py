@@ -72,6 +72,9 @@ __all__ = ["Client", "DEFAULT_TIMEOUT"]
 
 R = TypeVar("R")
 M = TypeVar("M")
+F = TypeVar("F", bound=Callable[..., Any])
+#: What ``on`` / ``once`` / ``off`` take: a documented name, or one made with ``events.custom``.
+ListenerName = Union[ev.EventName, ev.CustomEventName]
 
 # Built once: most clients keep the default limits, and constructing clients is on the path
 # of every web request that makes one.
@@ -79,21 +82,27 @@ _DEFAULT_OPTIONS = CallOptions(DEFAULT_TIMEOUT, RetryPolicy())
 _STORE_TYPES: Set[type] = set()
 
 
-def _build(cls: Type[M], given: Optional[M], fields: Mapping[str, Any], what: str) -> M:
-    """The request object from either an instance or keyword fields, never both."""
+def _build(cls: Type[M], given: Any, fields: Mapping[str, Any], what: str) -> M:
+    """The request object from an instance, a mapping of its fields (the JS SDK's object
+    literal), or keyword fields; never two of them at once."""
     if given is not None:
         if fields:
             raise ValidationError(
-                f"pass a {cls.__name__} or keyword fields, not both (got {', '.join(sorted(fields))})",
+                f"pass a {cls.__name__}, a dict or keyword fields, not two of them (got {', '.join(sorted(fields))})",
                 argument=what,
             )
-        if not isinstance(given, cls):
-            raise ValidationError(f"must be a {cls.__name__}, got {type(given).__name__}", argument=what)
-        return given
+        if isinstance(given, cls):
+            return given
+        if not isinstance(given, Mapping):
+            raise ValidationError(f"must be a {cls.__name__} or a dict of its fields, got {type(given).__name__}", argument=what)
+        for key in given:
+            if not isinstance(key, str):
+                raise ValidationError(f"keys must be field names, got {key!r}", argument=what)
+        fields = given
     known = {f.name: f for f in attrs.fields(cls)}  # type: ignore[arg-type]
     for name in fields:
         if name not in known:
-            raise ValidationError(f"is not a field of {cls.__name__}", argument=name)
+            raise ValidationError(f"is not a field of {cls.__name__} (fields: {', '.join(known)})", argument=name)
     for name, field in known.items():
         if field.default is attrs.NOTHING and name not in fields:
             raise ValidationError("is required", argument=name)
@@ -377,47 +386,59 @@ class Client:
     # -- listeners -------------------------------------------------------------------------
 
     @overload
-    def on(self, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
+    def on(self, name: ListenerName) -> Callable[[F], F]: ...
 
     @overload
-    def on(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]: ...
+    def on(self, name: ListenerName, fn: F) -> F: ...
 
-    def on(self, name: str, fn: Optional[Callable[..., Any]] = None) -> Any:
+    def on(self, name: ListenerName, fn: Optional[F] = None) -> Any:
         """Register a listener for ``name`` (see :mod:`ugsdk.events`); usable as a decorator.
+
+        Args:
+            name: a documented event name, ``"*"`` (every event) or ``"error"``; a name of
+                your own through :func:`ugsdk.events.custom`.
+            fn: the listener; leave it out to use ``on`` as a decorator.
 
         Returns:
             ``fn``, so the decorator form leaves the function as it was.
 
         Raises:
-            ValidationError: ``name`` is not a string or ``fn`` is not callable.
+            ValidationError: ``name`` is not an event name (the known ones are listed), or
+                ``fn`` is not callable.
         """
         return self._register(name, fn, once=False)
 
-    def once(self, name: str, fn: Optional[Callable[..., Any]] = None) -> Any:
+    @overload
+    def once(self, name: ListenerName) -> Callable[[F], F]: ...
+
+    @overload
+    def once(self, name: ListenerName, fn: F) -> F: ...
+
+    def once(self, name: ListenerName, fn: Optional[F] = None) -> Any:
         """Like :meth:`on`, but the listener is removed after its first call.
 
         Raises:
-            ValidationError: ``name`` is not a string or ``fn`` is not callable.
+            ValidationError: ``name`` is not an event name, or ``fn`` is not callable.
         """
         return self._register(name, fn, once=True)
 
-    def off(self, name: str, fn: Optional[Callable[..., Any]] = None) -> None:
+    def off(self, name: ListenerName, fn: Optional[Callable[..., Any]] = None) -> None:
         """Remove ``fn`` from ``name``'s listeners, or all of ``name``'s listeners.
 
         Raises:
-            ValidationError: ``name`` is not a string.
+            ValidationError: ``name`` is not an event name.
         """
-        v.check_text(name, "name")
-        self._session.listeners.remove(name, fn)
+        checked = ev.check_event_name(name)
+        self._session.listeners.remove(checked, fn)
 
     def _register(self, name: str, fn: Optional[Callable[..., Any]], *, once: bool) -> Any:
-        v.check_text(name, "name")
+        checked = ev.check_event_name(name)
 
         def register(callback: Callable[..., Any]) -> Callable[..., Any]:
             if not callable(callback):
                 raise ValidationError(f"must be callable, got {type(callback).__name__}", argument="fn")
-            self._session.listeners.add(name, callback, once=once)
-            if is_chat_listener(name):
+            self._session.listeners.add(checked, callback, once=once)
+            if is_chat_listener(checked):
                 self._session.maybe_connect(self._options)
             return callback
 
@@ -534,9 +555,29 @@ class Client:
 
     # -- calls ----------------------------------------------------------------------------
 
+    @overload
+    def create_call(
+        self, request: Union[CallRequest, Mapping[str, Any]], *, idempotency_key: Optional[str] = None
+    ) -> Call: ...
+
+    @overload
     def create_call(
         self,
-        request: Optional[CallRequest] = None,
+        *,
+        menu_id: int,
+        phone_number: str,
+        lang: Optional[str] = None,
+        scheduled_at: Union[datetime, str, None] = None,
+        ticket_id: Optional[str] = None,
+        email: Optional[str] = None,
+        recording_permission: Optional[bool] = None,
+        custom_data: Union[CustomData, Mapping[str, Any], None] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> Call: ...
+
+    def create_call(
+        self,
+        request: Union[CallRequest, Mapping[str, Any], None] = None,
         *,
         idempotency_key: Optional[str] = None,
         **fields: Any,
@@ -544,7 +585,8 @@ class Client:
         """Book an instant call, or a scheduled one when ``scheduled_at`` is given.
 
         Args:
-            request: a :class:`CallRequest`, or its fields as keywords (``menu_id``,
+            request: a :class:`CallRequest`, a dict of its fields (as a JS app passes), or
+                its fields as keywords (``menu_id``,
                 ``phone_number``, ``lang``, ``scheduled_at`` (an aware datetime or a slot
                 string from :meth:`get_time_slots`), ``ticket_id``, ``email``,
                 ``recording_permission``, ``custom_data``).
@@ -603,19 +645,48 @@ class Client:
         """The current chat as last seen, or ``None``."""
         return self._session.chat
 
+    @overload
     def create_chat(
         self,
-        request: Optional[ChatRequest] = None,
-        *,
+        request: Union[ChatRequest, Mapping[str, Any], int],
         custom_data: Union[CustomData, Mapping[str, Any], None] = None,
+        *,
+        idempotency_key: Optional[str] = None,
+    ) -> Chat: ...
+
+    @overload
+    def create_chat(
+        self,
+        *,
+        menu_id: int,
+        lang: Optional[str] = None,
+        trigger_id: Optional[str] = None,
+        ticket_id: Optional[str] = None,
+        email: Optional[str] = None,
+        greeting: Optional[str] = None,
+        cobrowsable: Optional[bool] = None,
+        custom_data: Union[CustomData, Mapping[str, Any], None] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> Chat: ...
+
+    def create_chat(
+        self,
+        request: Union[ChatRequest, Mapping[str, Any], int, None] = None,
+        custom_data: Union[CustomData, Mapping[str, Any], None] = None,
+        *,
         idempotency_key: Optional[str] = None,
         **fields: Any,
     ) -> Chat:
         """Open a chat and make it the current one.
 
+        Every form a JS app writes works: ``create_chat(11)``, ``create_chat(11, custom_data)``,
+        ``create_chat({"menu_id": 11}, {"signed": ..., "unsigned": ...})``, and the typed
+        ``create_chat(menu_id=11, lang="en")``.
+
         Args:
-            request: a :class:`ChatRequest`, or its fields as keywords (``menu_id``, ``lang``,
-                ``trigger_id``, ``ticket_id``, ``email``, ``greeting``, ``cobrowsable``).
+            request: a :class:`ChatRequest`, a dict of its fields, a menu id, or its fields
+                as keywords (``menu_id``, ``lang``, ``trigger_id``, ``ticket_id``, ``email``,
+                ``greeting``, ``cobrowsable``).
             custom_data: a :class:`CustomData` (or its JSON form) for the agent.
             idempotency_key: replaces the generated key.
 
@@ -630,6 +701,10 @@ class Client:
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
+        if isinstance(request, (int, str)) and not isinstance(request, bool):
+            if fields:
+                raise ValidationError("give the menu id once: positionally or as menu_id=", argument="menu_id")
+            request, fields = None, {"menu_id": request}
         chat_request = _build(ChatRequest, request, fields, "request")
         if custom_data is not None and chat_request.custom_data is not None:
             raise ValidationError("given twice: in the request and as an argument", argument="custom_data")
@@ -949,7 +1024,7 @@ class Client:
 
     def send_chat_rate(
         self,
-        request: Optional[ChatRating] = None,
+        request: Union[ChatRating, Mapping[str, Any], None] = None,
         *,
         rating: Optional[int] = None,
         feedback: Optional[str] = None,
@@ -1023,9 +1098,33 @@ class Client:
 
     # -- e-mail ----------------------------------------------------------------------------
 
+    @overload
     def create_email(
         self,
-        request: Optional[EmailRequest] = None,
+        request: Union[EmailRequest, Mapping[str, Any]],
+        *,
+        idempotency_key: Optional[str] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+    ) -> Email: ...
+
+    @overload
+    def create_email(
+        self,
+        *,
+        email: str,
+        content: str,
+        menu_id: int,
+        lang: Optional[str] = None,
+        name: Optional[str] = None,
+        files: Sequence[Any] = (),
+        recaptcha: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+    ) -> Email: ...
+
+    def create_email(
+        self,
+        request: Union[EmailRequest, Mapping[str, Any], None] = None,
         *,
         idempotency_key: Optional[str] = None,
         progress: Optional[Callable[[int, int], None]] = None,
@@ -1034,7 +1133,8 @@ class Client:
         """Open an e-mail ticket, with attachments when ``files`` is given.
 
         Args:
-            request: an :class:`EmailRequest`, or its fields as keywords (``email``,
+            request: an :class:`EmailRequest`, a dict of its fields, or its fields as
+                keywords (``email``,
                 ``content``, ``menu_id``, ``lang``, ``name``, ``files``, ``recaptcha``).
             idempotency_key: replaces the generated key.
             progress: called with ``(bytes_sent, total)`` of the attachments as they are sent.
@@ -1046,7 +1146,8 @@ class Client:
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
-        if "files" in fields and (isinstance(fields["files"], (str, bytes)) or not isinstance(fields["files"], (list, tuple))):
+        given = request if isinstance(request, Mapping) else fields
+        if "files" in given and (isinstance(given["files"], (str, bytes)) or not isinstance(given["files"], (list, tuple))):
             raise ValidationError("must be a list of files", argument="files")
         mail = _build(EmailRequest, request, fields, "request")
         mail = attrs.evolve(

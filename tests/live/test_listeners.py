@@ -28,7 +28,7 @@ def _inject(sandbox: Sandbox, chat_id: int, name: str, data: Any) -> int:
 
 def test_unknown_event_names_reach_their_listeners_and_catch_all_raw(client, recorder, sandbox: Sandbox):
     got: List[Any] = []
-    client.on("chat.reactionAdded", got.append)
+    client.on(ugsdk.events.custom("chat.reactionAdded"), got.append)
     recorder.attach(client)
     chat = client.create_chat(menu_id=VA_MENU)
     payload = {"message_index": 1, "emoji": "+1", "nested": [1, {"a": None}]}

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional
 from ..errors import UgsdkError
 from ..events import Event
 from ..models import ChannelType, Chat, Message
+from ..validation import check_int_id
 from .context import UsageError
 from .progress import ProgressBar
 from .render import Names, buttons_of, event_line
@@ -146,7 +147,7 @@ def _choose_chat(ctx: "Context", console: Console) -> Chat:
             console.show(f"continuing chat {ongoing.id} ({ongoing.status.value})")
             return ongoing
     menu_id = args.menu_id if args.menu_id is not None else _pick_menu(ctx, console)
-    chat = client.create_chat(menu_id=menu_id)
+    chat = client.create_chat(menu_id=check_int_id(menu_id, "menu"))
     ctx.remember(chat)
     return chat
 
