@@ -612,7 +612,8 @@ class Client:
             custom_data=_custom_data(call.custom_data),
         )
         key = v.check_idempotency_key(idempotency_key)
-        return decode(self._send(self.routes.create_call, body=call, idempotency_key=key), Call)
+        body = _with_custom_data_as_given(call, request, fields)
+        return decode(self._send(self.routes.create_call, body=body, idempotency_key=key), Call)
 
     def load_call(self, call_id: Union[int, str]) -> Call:
         """A call by id.
@@ -708,6 +709,7 @@ class Client:
         chat_request = _build(ChatRequest, request, fields, "request")
         if custom_data is not None and chat_request.custom_data is not None:
             raise ValidationError("given twice: in the request and as an argument", argument="custom_data")
+        given_custom = custom_data if custom_data is not None else chat_request.custom_data
         chat_request = attrs.evolve(
             chat_request,
             menu_id=v.check_int_id(chat_request.menu_id, "menu_id"),
@@ -717,8 +719,9 @@ class Client:
             email=None if chat_request.email is None else v.check_email(chat_request.email),
             greeting=v.check_optional_text(chat_request.greeting, "greeting"),
             cobrowsable=v.check_bool(chat_request.cobrowsable, "cobrowsable"),
-            custom_data=_custom_data(custom_data if custom_data is not None else chat_request.custom_data),
+            custom_data=_custom_data(given_custom),
         )
+        body = _with_custom_data_as_given(chat_request, None, {"custom_data": given_custom})
         key = v.check_idempotency_key(idempotency_key)
         # One chat at a time per client: a second thread's call waits here, then finds the
         # first one's chat current and raises ChatStateError.
@@ -728,7 +731,7 @@ class Client:
                 raise ChatStateError(
                     f"chat {current.id} is still {current.status.value}: finish_chat() or destroy_chat() first"
                 )
-            chat = decode(self._send(self.routes.create_chat, body=chat_request, idempotency_key=key), Chat)
+            chat = decode(self._send(self.routes.create_chat, body=body, idempotency_key=key), Chat)
             self._session.follow(chat, self._options)
         return chat
 
@@ -1192,6 +1195,22 @@ def _custom_data(value: Union[CustomData, Mapping[str, Any], None]) -> Optional[
     for key, entry in data.unsigned.items():
         v.check_json(entry.value, f"custom_data['unsigned'][{key!r}]['value']")
     return data
+
+
+def _with_custom_data_as_given(request: Any, given: Any, fields: Mapping[str, Any]) -> Any:
+    """The request's body, with custom data given as a dict sent exactly as given.
+
+    Checked against :class:`CustomData` first (see :func:`_custom_data`), but a dict goes out
+    untouched: a value such as ``external_chat_transfer``'s ``"2024-01-02 10:00:00Z"`` must
+    not come back rewritten by a round trip through the model.
+    """
+    source = given if isinstance(given, Mapping) else fields
+    raw = source.get("custom_data") if isinstance(source, Mapping) else None
+    if not isinstance(raw, Mapping) or isinstance(raw, CustomData):
+        return request
+    body = unstructure(request)
+    body["custom_data"] = dict(raw)
+    return body
 
 
 def _chat_path(chat: Chat) -> Dict[str, str]:
