@@ -133,6 +133,10 @@ class Client:
             events threads (a listener still blocked then is left to finish on its own).
         clock: returns the current time (aware); checks such as "``scheduled_at`` is in the
             future" use it. Replayed recordings pass the time they were recorded at.
+        replay_history: deliver a chat's earlier events too when its live events start (a
+            logger of every event wants this). By default live events are what happens after
+            the client got the chat; what came before is history, read with
+            :meth:`fetch_messages`.
 
     Raises:
         ValidationError: an option is malformed.
@@ -155,6 +159,7 @@ class Client:
         reconnect: ReconnectPolicy = ReconnectPolicy(),
         shutdown_timeout: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        replay_history: bool = False,
     ) -> None:
         self.company_id = v.check_text(company_id, "company_id")
         if company_id.strip() != company_id:
@@ -211,6 +216,7 @@ class Client:
             company_id=self.company_id,
             reconnect=reconnect,
             shutdown_timeout=bound or 0.0,
+            replay_history=v.check_bool(replay_history, "replay_history") or False,
         )
 
     # Read-only views of the options (a with_options view shows its own limits).
@@ -866,7 +872,7 @@ class Client:
 
     # -- live events ---------------------------------------------------------------------
 
-    def connect(self, *, after: int = 0) -> None:
+    def connect(self, *, after: Optional[int] = None) -> None:
         """Start delivering the current chat's live events (idempotent).
 
         Registering a ``chat.*`` or ``"*"`` listener while a chat is current starts delivery
@@ -874,13 +880,16 @@ class Client:
         The stream is opened with this client's (or view's) timeout.
 
         Args:
-            after: deliver only events whose ``seq`` is greater (0 = the chat's history too).
+            after: deliver only events whose ``seq`` is greater: 0 replays the chat's history
+                too; left out, live events start after what the client had seen when it got
+                the chat (or where an earlier connection stopped).
 
         Raises:
             ValidationError: ``after`` is not an integer >= 0.
             ChatStateError: there is no current chat.
         """
-        v.check_count(after, "after")
+        if after is not None:
+            v.check_count(after, "after")
         self._session.connect(self._session.current(), after=after, options=self._options)
 
     def disconnect(self) -> None:
@@ -930,8 +939,9 @@ class Client:
             query.append(("after", str(after)))
         chat = self._session.current()
         response = self._send(self.routes.fetch_messages, path=_chat_path(chat), query=query)
-        messages = decode(response, List[Message])
-        return sorted(messages, key=lambda m: m.index)
+        messages = sorted(decode(response, List[Message]), key=lambda m: m.index)
+        self._session.note_fetched(chat.id, messages)
+        return messages
 
     def send_text_message(self, text: str, *, idempotency_key: Optional[str] = None) -> Message:
         """Send a text message in the current chat.
