@@ -62,7 +62,7 @@ from .routes import ROUTES, Route, RouteTable
 from .serde import parse_time_slot, structure, unstructure
 from .session import ChatSession, is_chat_listener
 from .store import ChatStore, default_store
-from .transports.base import DEFAULT, FilePart, Response, Timeout, Transport, _Default
+from .transports.base import DEFAULT, Response, Timeout, Transport, _Default
 from .uploads import prepare_files, refuse_prohibited
 
 if TYPE_CHECKING:
