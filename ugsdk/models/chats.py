@@ -41,6 +41,9 @@ class ChatStatus(OpenEnum):
     TIMEOUT = "timeout"
     FAILED = "failed"
     DEFLECTED = "deflected"
+    #: Removed from the queue after an unanswered check-in; ``rejoin_chat`` queues it again
+    #: (ugsdk's name for this state: the service's own is not public).
+    MISSED_CHECK_IN = "missed_check_in"
 
     @property
     def is_ended(self) -> bool:
@@ -181,7 +184,12 @@ class ChatMenu:
 
 @attrs.frozen(kw_only=True)
 class Chat:
-    """A chat as the service reports it."""
+    """A chat as the service reports it.
+
+    ``event_seq`` is the ``seq`` of the chat's latest live event when the answer was made:
+    a client streams from there, and what came before is history (``fetch_messages``).
+    0 when the service does not say.
+    """
 
     id: int
     status: ChatStatus
@@ -197,6 +205,7 @@ class Chat:
     lang: Optional[str] = None
     menus: List[ChatMenu] = attrs.field(factory=list)
     end_user: Optional[EndUser] = None
+    event_seq: int = 0
     extra: Dict[str, Any] = extra_field()
 
 

@@ -9,11 +9,22 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Tuple
 
-from ..models import Agent, Identity, UserType, VirtualAgent
+from ..models import Agent, Identity, SenderIdentity, UserType, VirtualAgent
 from .ids import IdSource
 from .refusal import not_found
 
-__all__ = ["Roster", "virtual_agent_answer", "agent_identity", "virtual_agent_identity"]
+__all__ = [
+    "Roster",
+    "virtual_agent_answer",
+    "agent_identity",
+    "virtual_agent_identity",
+    "sender_of",
+    "end_user_sender",
+    "SYSTEM_SENDER",
+]
+
+#: Who system notifications (``noti``) and trigger greetings come from.
+SYSTEM_SENDER = SenderIdentity(id=0, type=UserType.SYSTEM, display_name="System", is_customer=False)
 
 _ESCALATE = re.compile(r"\b(agent|human|person)s?\b", re.IGNORECASE)
 _GREETING = re.compile(r"\b(hi|hello|hey|hola|bonjour)\b", re.IGNORECASE)
@@ -72,6 +83,16 @@ def agent_identity(agent: Agent) -> Identity:
 def virtual_agent_identity(bot: VirtualAgent) -> Identity:
     """The event identity of the virtual agent."""
     return Identity(id=bot.id, name=bot.name or "Virtual agent", type=UserType.VIRTUAL_AGENT, is_customer=False, avatar_url=bot.avatar_url)
+
+
+def sender_of(who: Identity) -> SenderIdentity:
+    """The message identity of a member (agent or virtual agent)."""
+    return SenderIdentity(id=who.id, type=who.type, display_name=who.name, is_customer=who.is_customer, avatar_url=who.avatar_url)
+
+
+def end_user_sender(user_id: int, name: Optional[str]) -> SenderIdentity:
+    """The message identity of the end user (``name`` from their JWT, when it had one)."""
+    return SenderIdentity(id=user_id, type=UserType.END_USER, display_name=name or "You", is_customer=True)
 
 
 def virtual_agent_answer(text: str) -> Tuple[str, bool]:
