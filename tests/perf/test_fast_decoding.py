@@ -289,3 +289,25 @@ def test_threads_decoding_a_class_for_the_first_time_agree() -> None:
     expected = [REFERENCE[False].structure(p, Message) for p in P.MESSAGES] + [REFERENCE[False].structure(P.MENUS, MenuResponse)]
     for _ in threads:
         assert results.get(timeout=10) == expected
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        dict(P.MESSAGE_TEXT, text="older spelling"),  # both keys: content wins
+        dict(P.MESSAGE_TEXT, content=None, text="from text"),  # a null content takes the alias
+        dict(P.MESSAGE_TEXT_KEY, text=None),  # the alias itself null
+        {k: v for k, v in P.MESSAGE_TEXT.items() if k != "content"},  # neither key
+        dict(P.MESSAGE_PHOTO, file={"name": "a", "type": "image/png", "content_type": None}),
+        dict(P.MESSAGE_PHOTO, file={"name": "a", "type": 5}),  # an alias of the wrong type
+    ],
+)
+def test_key_aliases_decode_alike(payload: Any) -> None:
+    for strict in (False, True):
+        _same(payload, Message, strict)
+
+
+def test_alias_payloads_take_the_fast_path() -> None:
+    hook = serde.converter.get_structure_hook(Message)
+    assert _raw_of(hook)(P.MESSAGE_TEXT_KEY).content == "no, thanks"
+    assert _raw_of(hook)(P.MESSAGE_PHOTO).file.content_type == "image/png"
