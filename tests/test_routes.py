@@ -243,3 +243,11 @@ def test_table_and_routes_are_immutable() -> None:
 def test_a_fresh_table_equals_the_default() -> None:
     assert RouteTable() == ROUTES
     assert isinstance(ROUTES.get_company, Route)
+
+
+def test_served_as() -> None:
+    assert ROUTES.served_as("send_message") == "send_text_message"
+    assert ROUTES.served_as("send_text_message") == "send_text_message"
+    assert all(ROUTES.served_as(route.name) == route.name for route in ROUTES if route.name not in SHARED)
+    with pytest.raises(ValueError, match="unknown route"):
+        ROUTES.served_as("send_messages")

@@ -170,6 +170,23 @@ class RouteTable:
                 return route, found
         return None
 
+    def served_as(self, name: str) -> str:
+        """The name of the route that a request built from route ``name`` resolves to.
+
+        The name itself, except for a route that shares its method and path with an earlier
+        one (``send_message`` is served as ``send_text_message``).
+
+        Raises:
+            ValueError: an unknown route name.
+        """
+        route = self.by_name().get(name)
+        if route is None:
+            raise ValueError(f"unknown route {name!r}")
+        for other in self:
+            if other.method == route.method and other.template == route.template:
+                return other.name
+        return name  # pragma: no cover - the loop always meets the route itself
+
     def by_name(self) -> Mapping[str, Route]:
         """All routes keyed by name."""
         return {route.name: route for route in self}

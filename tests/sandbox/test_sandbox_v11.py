@@ -424,3 +424,10 @@ def test_transcripts_of_an_ended_chat_from_another_client_of_the_same_user(api, 
     assert later.send("send_chat_transcripts", chat_id=chat.id, body={"emails": ["ada@example.com"]}).status == 202
     assert sandbox.chats[chat.id].transcripts == (("ada@example.com",),)
     other.error("send_chat_transcripts", 404, chat_id=chat.id, body={"emails": ["ada@example.com"]})
+
+
+def test_a_fault_on_the_raw_route_fails_the_shared_path(api, sandbox):
+    chat = _create(api)
+    sandbox.fail_next("send_message", 503)
+    api.error("send_message", 503, chat_id=chat.id, body={"type": "noti", "event": "formCompleted"})
+    api.ok("send_message", status=201, chat_id=chat.id, body={"type": "noti", "event": "formCompleted"})

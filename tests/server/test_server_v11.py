@@ -7,6 +7,7 @@ import json
 from typing import Any, List
 
 import pytest
+import requests
 
 from ugsdk import models, serde
 from ugsdk.transports.base import Request, Timeout
@@ -120,3 +121,11 @@ def test_transcripts_of_an_ended_chat_from_a_new_login(raw, make_raw, sandbox):
     answer = cron.post(f"/chats/{chat_id}/transcripts", json={"emails": ["ada@example.com"]})
     assert answer.status_code == 202
     assert sandbox.chats[chat_id].transcripts == (("ada@example.com",),)
+
+
+def test_a_reset_on_the_raw_route_reaches_the_shared_path(raw, server):
+    chat_id = raw.create_chat()
+    server.faults.reset_next("send_message")
+    with pytest.raises(requests.exceptions.ConnectionError):  # cut before any answer
+        raw.post(f"/chats/{chat_id}/messages", json={"type": "noti", "event": "formCompleted"})
+    assert raw.post(f"/chats/{chat_id}/messages", json={"type": "noti", "event": "formCompleted"}).status_code == 201

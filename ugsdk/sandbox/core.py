@@ -667,6 +667,9 @@ class Sandbox:
         """
         if route_name not in self._state.routes.by_name():
             raise ValueError(f"unknown route {route_name!r}")
+        # Routes that share a path (send_message, send_text_message) fail together: the
+        # service cannot tell their requests apart.
+        route_name = self._state.routes.served_as(route_name)
         self._state.faults.fail_next(route_name, status, message=message, code=code, retry_after=retry_after, times=times)
 
     def expire_tokens(self) -> None:
