@@ -256,15 +256,16 @@ JSON_VALUES = st.recursive(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    base=st.sampled_from([P.MESSAGE_TEXT, P.MESSAGE_CONTENT_CARD, P.MESSAGE_FILE, P.CHAT, P.MENUS, P.CHAT_SURVEY]),
+    base=st.sampled_from([P.MESSAGE_TEXT, P.MESSAGE_CONTENT_CARD, P.MESSAGE_FILE, P.CHAT, P.MENUS, P.CHAT_SURVEY,
+                          P.MESSAGE_TEXT_KEY, P.MESSAGE_PHOTO]),
     key=st.sampled_from(["$index", "$timestamp", "type", "cards", "file", "status", "agent", "menus", "questions",
-                         "created_at", "extra", "new_key"]),
+                         "created_at", "extra", "new_key", "text", "content", "identity", "event_seq"]),
     value=JSON_VALUES,
     strict=st.booleans(),
 )
 def test_random_values_decode_alike(base: Any, key: str, value: Any, strict: bool) -> None:
     cls = {id(P.MESSAGE_TEXT): Message, id(P.MESSAGE_CONTENT_CARD): Message, id(P.MESSAGE_FILE): Message,
-           id(P.CHAT): Chat, id(P.MENUS): MenuResponse, id(P.CHAT_SURVEY): ChatSurvey}[id(base)]
+           id(P.MESSAGE_TEXT_KEY): Message, id(P.MESSAGE_PHOTO): Message, id(P.CHAT): Chat, id(P.MENUS): MenuResponse, id(P.CHAT_SURVEY): ChatSurvey}[id(base)]
     _same(dict(copy.deepcopy(base), **{key: value}), cls, strict)
 
 
