@@ -901,7 +901,7 @@ class Client:
         """Whether live events of the current chat are being delivered."""
         return self._session.connected
 
-    def events(self, timeout: Optional[float] = None) -> EventFeed:
+    def events(self, timeout: Optional[float] = None, *, after: Optional[int] = None) -> EventFeed:
         """An iterator over the current chat's events, for code that would rather loop.
 
         It sees every event delivered from now on (starting the live events if needed) and
@@ -912,14 +912,22 @@ class Client:
                 if event.name == "chat.message":
                     print(event.data.content)
 
+        Args:
+            timeout: seconds until the iterator ends, or ``None``.
+            after: where the live events start if this call starts them (see :meth:`connect`;
+                0 replays the chat's history first).
+
         Raises:
-            ValidationError: ``timeout`` is not seconds >= 0 or ``None``.
+            ValidationError: ``timeout`` is not seconds >= 0 or ``None``, or ``after`` is not
+                an integer >= 0.
             ChatStateError: there is no current chat.
         """
         seconds = v.check_seconds(timeout, "timeout", allow_none=True)
+        if after is not None:
+            v.check_count(after, "after")
         self._session.current()
         feed = self._session.open_feed(seconds)
-        self.connect()
+        self.connect(after=after)
         return feed
 
     # -- messages --------------------------------------------------------------------------
