@@ -11,9 +11,11 @@ job, the suite uses it, so our own tests run on what we ship:
   with a private ``MemoryChatStore``, so no test sees another's ongoing chat through the
   process-wide default store.
 
-Directories override ``make_client`` and ``client`` where their clients differ (fast
-reconnects in ``tests/live``, HTTP in ``tests/server``, recorded transports in
-``tests/recorded``). Waits are bounded, never fixed sleeps.
+``server`` serves ``sandbox`` on loopback and ``make_http_client`` makes clients of it on the
+default HTTP transport. Directories override ``make_client`` and ``client`` where their
+clients differ (fast reconnects in ``tests/live``, HTTP in ``tests/server`` and
+``tests/uploads``, recorded transports in ``tests/recorded``). Waits are bounded, never fixed
+sleeps.
 """
 
 from __future__ import annotations
@@ -122,6 +124,28 @@ def server(sandbox: Sandbox) -> Iterator["SandboxServer"]:
 
     with serve(sandbox) as running:
         yield running
+
+
+@pytest.fixture
+def make_http_client(
+    server: "SandboxServer", destroy_later: Callable[[ugsdk.Client], ugsdk.Client]
+) -> Callable[..., ugsdk.Client]:
+    """``make_http_client(identifier="u1", **options)``: a client of ``server`` on the default
+    ``HTTPTransport`` (so calls cross a real socket), with its own store and a 5 s timeout
+    unless given; destroyed after the test."""
+
+    def make(identifier: str = "u1", **options: Any) -> ugsdk.Client:
+        options.setdefault("store", ugsdk.MemoryChatStore())
+        options.setdefault("timeout", 5.0)
+        client = ugsdk.Client(
+            server.sandbox.company_id,
+            host=server.url,
+            authenticate=ugsdk.JWTSigner(server.sandbox.company_secret, identifier=identifier),
+            **options,
+        )
+        return destroy_later(client)
+
+    return make
 
 
 # -- waiting and leaks ------------------------------------------------------------------------

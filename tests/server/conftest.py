@@ -1,10 +1,10 @@
 """Fixtures for the sandbox served over real HTTP + WebSocket on loopback.
 
 The root conftest serves ``sandbox`` on ``127.0.0.1:0`` (``server``) and closes it after the
-test, and gives ``wait_until`` and ``no_thread_leak``. Here, clients use the default
-``HTTPTransport`` (requests + websocket-client), so these tests cross a real socket; ``raw``
-makes hand-built calls. Waits are bounded polls or blocking reads with timeouts, never fixed
-sleeps.
+test, and gives ``wait_until`` and ``no_thread_leak``. Here, ``make_client`` and ``client``
+use the default ``HTTPTransport`` (requests + websocket-client), so these tests cross a real
+socket; ``raw`` makes hand-built calls. Waits are bounded polls or blocking reads with
+timeouts, never fixed sleeps.
 """
 
 from __future__ import annotations
@@ -24,24 +24,9 @@ API = "/api/v2"
 
 
 @pytest.fixture
-def make_client(
-    server: SandboxServer, destroy_later: Callable[[ugsdk.Client], ugsdk.Client]
-) -> Callable[..., ugsdk.Client]:
-    """``make_client(identifier="u1", **options)``: an HTTP client of ``server``, destroyed
-    after the test."""
-
-    def make(identifier: str = "u1", **options: Any) -> ugsdk.Client:
-        options.setdefault("store", ugsdk.MemoryChatStore())
-        options.setdefault("timeout", 5.0)
-        client = ugsdk.Client(
-            server.sandbox.company_id,
-            host=server.url,
-            authenticate=ugsdk.JWTSigner(server.sandbox.company_secret, identifier=identifier),
-            **options,
-        )
-        return destroy_later(client)
-
-    return make
+def make_client(make_http_client: Callable[..., ugsdk.Client]) -> Callable[..., ugsdk.Client]:
+    """``make_client(identifier="u1", **options)``: the root ``make_http_client``."""
+    return make_http_client
 
 
 @pytest.fixture
