@@ -16,10 +16,13 @@ from livetools import FAST, Recorder
 @pytest.fixture
 def make_client(make_client: Callable[..., ugsdk.Client]) -> Callable[..., ugsdk.Client]:
     """The root ``make_client``, reconnecting fast unless ``reconnect=`` is given: these tests
-    drop streams on purpose and wait for the client to come back."""
+    drop streams on purpose and wait for the client to come back. They compare what was
+    delivered with the server's whole event log, so live events replay the chat's history
+    (``replay_history=True``) unless a test says otherwise."""
 
     def make(*args: Any, **options: Any) -> ugsdk.Client:
         options.setdefault("reconnect", FAST)
+        options.setdefault("replay_history", True)
         return make_client(*args, **options)
 
     return make

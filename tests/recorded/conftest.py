@@ -31,6 +31,7 @@ def make_client(destroy_later: Callable[[ugsdk.Client], ugsdk.Client]) -> Callab
         options.setdefault("host", "https://sandbox.ugsdk.invalid")
         options.setdefault("store", ugsdk.MemoryChatStore())
         options.setdefault("reconnect", FAST)
+        options.setdefault("replay_history", True)
         if hasattr(transport, "recorded_clock"):
             options.setdefault("clock", transport.recorded_clock)
         options.setdefault("authenticate", ugsdk.JWTSigner(secret, identifier="user-1"))

@@ -25,8 +25,14 @@ API = "/api/v2"
 
 @pytest.fixture
 def make_client(make_http_client: Callable[..., ugsdk.Client]) -> Callable[..., ugsdk.Client]:
-    """``make_client(identifier="u1", **options)``: the root ``make_http_client``."""
-    return make_http_client
+    """``make_client(identifier="u1", **options)``: the root ``make_http_client``, replaying
+    each chat's history as live events (these tests compare with the server's event log)."""
+
+    def make(*args: Any, **options: Any) -> ugsdk.Client:
+        options.setdefault("replay_history", True)
+        return make_http_client(*args, **options)
+
+    return make
 
 
 @pytest.fixture
