@@ -662,6 +662,8 @@ def test_check_in_unanswered_leaves_the_queue(client: ugsdk.Client, sandbox: San
     assert events == [ugsdk.NotiEvent.CHECK_IN_REQUIRED, ugsdk.NotiEvent.CHECK_IN_TIMED_OUT]
     with pytest.raises(ugsdk.ConflictError):
         client.resume_chat(chat.id)
+    rejoined = client.rejoin_chat()  # back in the queue
+    assert rejoined.status is ugsdk.ChatStatus.QUEUED and client.chat == rejoined
 
 
 def test_check_in_without_a_question(client: ugsdk.Client) -> None:
