@@ -25,6 +25,7 @@ def _configure_django() -> None:
         MIDDLEWARE=[
             "django.contrib.sessions.middleware.SessionMiddleware",
             "djangoapp.HeaderUserMiddleware",
+            "ugsdk.contrib.django.middleware.UgsdkErrorMiddleware",
         ],
         SESSION_ENGINE="django.contrib.sessions.backends.signed_cookies",
         ROOT_URLCONF="djangoapp",

@@ -214,6 +214,16 @@ def test_errors_map_to_http_statuses(web: DjangoTestClient, sandbox: Sandbox) ->
     assert forbidden.status_code == 502 and sandbox.company_secret not in forbidden.content.decode()
 
 
+def test_the_middleware_maps_errors_of_the_app_own_views(web: DjangoTestClient, sandbox: Sandbox) -> None:
+    no_chat = web.post("/app/send", {"text": "hello"})  # ChatStateError escapes the view
+    assert no_chat.status_code == 409 and no_chat.json()["error"] == "conflict"
+    assert DjangoTestClient().post("/app/send", {"text": "hello"}).status_code == 403
+    post_json(web, "/support/chat", {"menu_id": 12})
+    sandbox.fail_next("send_text_message", 429, retry_after=4)
+    limited = web.post("/app/send", {"text": "hello"})
+    assert limited.status_code == 429 and limited["Retry-After"] == "4"
+
+
 @pytest.mark.skipif(not _has_one_call_per_view(), reason="needs the client side of one call per view")
 def test_the_app_own_view_makes_one_request_in_the_steady_state(sandbox: Sandbox, no_ugsdk_env: None) -> None:
     """A send view on the user's ongoing chat makes exactly one HTTP call once warm."""

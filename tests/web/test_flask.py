@@ -138,6 +138,12 @@ def test_errors_map_to_http_statuses(web: Any, sandbox: Sandbox) -> None:
     assert web.get("/ugsdk/events", headers={"X-Test-User": ""}).status_code == 403
 
 
+def test_errors_of_the_app_own_views_answer_json(web: Any, sandbox: Sandbox) -> None:
+    no_chat = web.post("/app/send", data={"text": "hello"})  # ChatStateError escapes the view
+    assert no_chat.status_code == 409 and no_chat.get_json()["error"] == "conflict"
+    assert web.post("/app/send", data={"text": "hello"}, headers={"X-Test-User": ""}).status_code == 403
+
+
 @pytest.mark.skipif(not _check_kwargs(), reason="needs the client side of one call per view")
 def test_a_send_view_makes_one_request_in_the_steady_state(sandbox: Sandbox, no_ugsdk_env: None) -> None:
     counting = CountingTransport(InMemoryTransport(sandbox))

@@ -36,6 +36,9 @@ Config keys (values here override the ``UGSDK_*`` environment variables of the s
     id in the session (default ``False``).
 ``UGSDK_URL_PREFIX``
     where the blueprint is mounted (``"/ugsdk"``; ``None``: not registered).
+``UGSDK_ERROR_HANDLERS``
+    map ugsdk's exceptions raised by any view of the app to JSON errors (400, 403, 404,
+    409, 429 with ``Retry-After``, 502); default ``True``.
 ``UGSDK_SSE_HEARTBEAT``, ``UGSDK_SSE_MAX_SECONDS``, ``UGSDK_CLIENT_OPTIONS``
     as in :class:`ugsdk.contrib.web.WebConfig`.
 """
@@ -49,7 +52,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, session
 from werkzeug.local import LocalProxy  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
 from ..client import Client
-from ..errors import ValidationError
+from ..errors import UgsdkError, ValidationError
 from ..store import DEFAULT_TTL
 from .web import Upload, WebConfig, error_response, guest_values, new_guest_id, ongoing_chat, parse_last_event_id, run_action, sse_stream, user_values
 
@@ -107,6 +110,9 @@ class UGSDK:
             client_options=config.get("UGSDK_CLIENT_OPTIONS"),
         )
         app.extensions[_EXTENSION] = _State(self, web)
+        if config.get("UGSDK_ERROR_HANDLERS", True):
+            # Views of the app may let ugsdk's errors escape: they answer JSON, not a 500.
+            app.register_error_handler(UgsdkError, json_error)
         prefix = config.get("UGSDK_URL_PREFIX", "/ugsdk")
         if prefix is not None:
             app.register_blueprint(make_blueprint(), url_prefix=prefix)
