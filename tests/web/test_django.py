@@ -175,6 +175,14 @@ def test_a_whole_chat_through_the_json_views(web: DjangoTestClient, sandbox: San
     assert sandbox.chats[chat["id"]].rating is not None
 
 
+def test_a_chat_that_ended_unseen_does_not_block_the_next(web: DjangoTestClient, sandbox: Sandbox) -> None:
+    first = post_json(web, "/support/chat", {"menu_id": 12}).json()["chat"]
+    sandbox.end_chat(first["id"])  # the agent ended it while no view followed the chat
+    assert web.get("/support/chat").json() == {"chat": None}
+    second = post_json(web, "/support/chat", {"menu_id": 12})
+    assert second.status_code == 201 and second.json()["chat"]["id"] != first["id"]
+
+
 def test_dismissed_chats_resume(web: DjangoTestClient, sandbox: Sandbox) -> None:
     chat = post_json(web, "/support/chat", {"menu_id": 12}).json()["chat"]
     sandbox.dismiss_chat(chat["id"])

@@ -287,7 +287,8 @@ def _text_arg(payload: Payload, name: str, *, required: bool = True) -> Optional
 
 
 def _chat_or_none(client: Client) -> Tuple[int, Any]:
-    chat = ongoing_chat(client)
+    # Asked when a page opens, so worth one GET: the stored chat may have ended meanwhile.
+    chat = client.load_ongoing_chat()
     return 200, {"chat": None if chat is None else to_dict(chat)}
 
 
@@ -304,7 +305,8 @@ def _get_chat(client: Client, payload: Payload, files: List[Upload]) -> Tuple[in
 
 
 def _start_chat(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
-    chat = ongoing_chat(client)
+    # Checked with the service (one GET): a stored chat that ended unseen must not block.
+    chat = client.load_ongoing_chat()
     if chat is not None and not chat.status.is_ended:
         raise ChatStateError(f"chat {chat.id} is still going on: finish it first")
     fields: Dict[str, Any] = {"menu_id": _int_arg(payload, "menu_id")}
