@@ -69,7 +69,7 @@ def main() -> int:
         client = ugsdk.Client("sandbox", host=url, authenticate=ugsdk.JWTSigner(secret, identifier="bench"),
                               store=ugsdk.MemoryChatStore())
         client.get_company()  # authenticate once, warm the pool
-        token = client._tokens.get()
+        token = client._requester.tokens.get()
         headers = {"Authorization": f"Bearer {token}", "X-Company-Id": "sandbox", "Accept": "application/json"}
         session = requests.Session()
         raw_url = f"{url}/api/v2/menus/11/wait_times"

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any, Callable, Dict, Mapping, Optional, Union
 
 from .errors import ValidationError
-from .validation import check_email, check_phone, check_text
+from .validation import check_email, check_phone, check_seconds, check_text
 
 __all__ = ["AuthResult", "Authenticate", "JWTSigner", "TokenCache", "token_from_result", "unverified_claims"]
 
@@ -95,7 +95,8 @@ class JWTSigner:
         if not isinstance(company_secret, str) or not company_secret:
             raise ValidationError("must be a non-empty string", argument="company_secret")
         seconds = ttl.total_seconds() if isinstance(ttl, timedelta) else ttl
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 1 <= seconds <= 86400:
+        checked = check_seconds(seconds, "ttl")
+        if checked is None or not 1 <= checked <= 86400:
             raise ValidationError(f"must be between 1 second and 24 hours, got {ttl!r}", argument="ttl")
         self._secret = company_secret
         self.identifier = None if identifier is None else check_text(identifier, "identifier")
@@ -160,12 +161,12 @@ class TokenCache:
         self._token: Optional[str] = None
         self._expires_at = 0.0
 
-    def get(self) -> str:
-        """A valid token (exchanging a new JWT when needed)."""
+    def get(self, fetch: Optional[Callable[[], "tuple[str, float]"]] = None) -> str:
+        """A valid token (exchanging a new JWT when needed, with ``fetch`` if given)."""
         fresh = False
         with self._lock:
             if self._token is None or self._clock() >= self._expires_at:
-                token, lifetime = self._fetch()
+                token, lifetime = (fetch or self._fetch)()
                 # Renew a little early; a lifetime shorter than twice the margin keeps half.
                 self._expires_at = self._clock() + lifetime - min(self._margin, lifetime / 2)
                 self._token = token

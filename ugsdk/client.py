@@ -1,33 +1,21 @@
 """``Client``: one blocking method per method of the headless web SDK.
 
-Every call takes the same way down and up::
-
-    validate arguments -> build a Request from the route table -> add the bearer token
-    (exchanging a JWT first when needed) -> transport.send, retried per the RetryPolicy ->
-    map an error status to its exception -> decode the JSON into a model
-
-A client stands for one end user (one token, one current chat) and may be shared by threads.
+The client is a facade. Each method checks its arguments, then hands the call to the
+request pipeline (:mod:`ugsdk._requester`: headers, token, retries, error mapping, decoding)
+and the chat's state to the chat session (:mod:`ugsdk.session`: the current chat, its store,
+listeners and live events). A client stands for one end user (one token, one current chat)
+and may be shared by threads.
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import logging
-import platform
-import re
-import threading
-import time
-import uuid
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import (
     TYPE_CHECKING,
     Any,
     Callable,
     Dict,
-    Iterator,
     List,
     Mapping,
     Optional,
@@ -36,7 +24,6 @@ from typing import (
     Type,
     TypeVar,
     Union,
-    cast,
     overload,
 )
 
@@ -44,18 +31,10 @@ import attrs
 
 from . import events as ev
 from . import validation as v
-from ._version import __version__
-from .auth import Authenticate, TokenCache, token_from_result, unverified_claims
-from .errors import (
-    APIError,
-    ChatStateError,
-    DecodeError,
-    NotFoundError,
-    TransportError,
-    UgsdkError,
-    ValidationError,
-    error_for_status,
-)
+from ._requester import DEFAULT_TIMEOUT, CallOptions, Requester, TransportSlot, decode
+from .auth import Authenticate
+from .errors import ChatStateError, DecodeError, NotFoundError, ValidationError
+from .live import EventFeed, ReconnectPolicy
 from .models import (
     AfterHourMessage,
     Call,
@@ -71,19 +50,18 @@ from .models import (
     CustomData,
     Email,
     EmailRequest,
-    EndUserToken,
     MenuResponse,
     Message,
     ProhibitedFileTypes,
     Trigger,
     WaitTimes,
 )
-from .live import EventFeed, EventPump, ReconnectPolicy
 from .retry import RetryPolicy
 from .routes import ROUTES, Route, RouteTable
 from .serde import parse_time_slot, structure, unstructure
+from .session import ChatSession, is_chat_listener
 from .store import ChatStore, default_store
-from .transports.base import DEFAULT, EventStream, FilePart, Request, Response, Timeout, Transport, _Default
+from .transports.base import DEFAULT, FilePart, Response, Timeout, Transport, _Default
 from .uploads import prepare_files, refuse_prohibited
 
 if TYPE_CHECKING:
@@ -91,43 +69,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Client", "DEFAULT_TIMEOUT"]
 
-http_log = logging.getLogger("ugsdk.http")
-log = logging.getLogger("ugsdk")
-
-#: Connect within 5 s, and allow 30 s for an answer: finite, so a stuck server never hangs a
-#: web worker, yet long enough for a slow upload's reply.
-DEFAULT_TIMEOUT = Timeout(connect=5.0, read=30.0)
-
 R = TypeVar("R")
 M = TypeVar("M")
-_NO_BODY = object()
-
-
-def _user_agent() -> str:
-    try:
-        from importlib.metadata import version
-
-        backend = " requests/" + ".".join(version("requests").split(".")[:2])
-    except Exception:  # pragma: no cover - requests is a dependency, but metadata may be odd
-        backend = ""
-    py = ".".join(platform.python_version_tuple()[:2])
-    return f"ugsdk/{__version__} python/{py}{backend}"
-
-
-def _retry_after(value: Optional[str]) -> Optional[float]:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def _build(cls: Type[M], given: Optional[M], fields: Mapping[str, Any], what: str) -> M:
@@ -201,6 +144,7 @@ class Client:
         self.company_id = v.check_text(company_id, "company_id")
         if company_id.strip() != company_id:
             raise ValidationError("must not have surrounding white space", argument="company_id")
+        v.check_header_value(company_id, "company_id")
         self.lang = v.check_lang(lang)
         if authenticate is None or not callable(authenticate):
             raise ValidationError(
@@ -208,6 +152,8 @@ class Client:
                 argument="authenticate",
             )
         self.host = self._check_host(host, tenant)
+        #: The tenant given, if any (shown to people; requests go to ``host``).
+        self.tenant = tenant
         if transport is not None and not all(
             callable(getattr(transport, name, None)) for name in ("send", "open_events", "close")
         ):
@@ -218,52 +164,67 @@ class Client:
             raise ValidationError("must have get(), set() and delete()", argument="store")
         if store_key is not None:
             v.check_text(store_key, "store_key")
-        _check_timeout(timeout)
+        checked_timeout = v.check_timeout(timeout)
         if not isinstance(reconnect, ReconnectPolicy):
             raise ValidationError(f"must be a ReconnectPolicy, got {type(reconnect).__name__}", argument="reconnect")
-        if isinstance(shutdown_timeout, bool) or not isinstance(shutdown_timeout, (int, float)) or shutdown_timeout < 0:
-            raise ValidationError(f"must be seconds >= 0, got {shutdown_timeout!r}", argument="shutdown_timeout")
+        bound = v.check_seconds(shutdown_timeout, "shutdown_timeout")
         if not callable(clock):
             raise ValidationError("must be a callable returning an aware datetime", argument="clock")
         self.clock = clock
-        self.reconnect = reconnect
-        self.shutdown_timeout = float(shutdown_timeout)
-        self.timeout = Timeout.coerce(timeout)
-        self.retry = RetryPolicy.coerce(max_retries)
-        self._call_options = threading.local()  # per-thread overrides from with_options()
         self.routes = routes
-        self._authenticate = authenticate
-        self._owns_transport = transport is None
-        self._transport = transport
-        self._store: ChatStore = store if store is not None else default_store
-        self._store_key = store_key
-        self._base_url = self.host.rstrip("/") + routes.base_path
-        self._user_agent = _user_agent()
-        self._lock = threading.RLock()
-        self._identifier: Optional[str] = None
-        self._ready = False
-        self._destroyed = False
-        self._chat: Optional[Chat] = None
-        self._survey: Optional[Tuple[int, ChatSurvey]] = None
-        self._file_rules: Optional[ProhibitedFileTypes] = None
-        self._listeners = ev.Listeners()
-        self._tokens = TokenCache(self._exchange_jwt, on_new_token=self._announce_token)
-        self._pump: Optional[EventPump] = None
-        self._feeds: List[EventFeed] = []
+        self._options = CallOptions(checked_timeout, RetryPolicy.coerce(max_retries))
+        self._transport = TransportSlot(transport, owned=transport is None)
+        self._requester = Requester(
+            company_id=self.company_id,
+            base_url=self.host.rstrip("/") + routes.base_path,
+            routes=routes,
+            authenticate=authenticate,
+            transport=self._transport.get,
+            on_new_token=self._announce_token,
+            is_closed=self._is_closed,
+            options=self._options,
+        )
+        self._session = ChatSession(
+            requester=self._requester,
+            store=store if store is not None else default_store,
+            store_key=store_key,
+            company_id=self.company_id,
+            reconnect=reconnect,
+            shutdown_timeout=bound or 0.0,
+        )
+
+    # Read-only views of the options (a with_options view shows its own limits).
+
+    @property
+    def timeout(self) -> Timeout:
+        """The limits of each call made through this client (or view)."""
+        return self._options.timeout
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy of each call made through this client (or view)."""
+        return self._options.retry
+
+    @property
+    def reconnect(self) -> ReconnectPolicy:
+        """The waits between reconnections of the live events stream."""
+        return self._session.reconnect
+
+    @property
+    def shutdown_timeout(self) -> float:
+        """The longest :meth:`destroy` and :meth:`destroy_chat` wait for a listener."""
+        return self._session.shutdown_timeout
 
     # -- construction helpers -------------------------------------------------------------
 
     @staticmethod
     def _check_host(host: Optional[str], tenant: Optional[str]) -> str:
-        if host is not None and tenant is not None:
-            raise ValidationError("give host or tenant, not both", argument="host")
-        if host is not None:
-            if not isinstance(host, str) or not host.startswith(("https://", "http://")) or " " in host:
-                raise ValidationError(f"must be an http(s) URL such as 'https://acme.api.ccaiplatform.com', got {host!r}", argument="host")
-            return host
+        # Apps written for the JS SDK pass both; the host is the address, the tenant a name.
         if tenant is not None:
-            if not isinstance(tenant, str) or not re.match(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", tenant):
-                raise ValidationError(f"must be a sub-domain label such as 'acme', got {tenant!r}", argument="tenant")
+            v.check_tenant(tenant)
+        if host is not None:
+            return v.check_host(host)
+        if tenant is not None:
             return f"https://{tenant}.api.ccaiplatform.com"
         raise ValidationError("give host= or tenant= (for the sandbox use Client.for_sandbox())", argument="host")
 
@@ -281,6 +242,9 @@ class Client:
 
         It signs its JWTs with the sandbox's company secret, as your server would with yours.
         ``options`` are passed on to :class:`Client` (``lang``, ``store``...).
+
+        Raises:
+            ValidationError: an option is malformed.
         """
         from .auth import JWTSigner
         from .sandbox import Sandbox
@@ -292,7 +256,7 @@ class Client:
         signer = JWTSigner(box.company_secret, identifier=identifier, name=name, email=email, clock=box.clock.now)
         options.setdefault("host", "https://sandbox.ugsdk.invalid")
         client = cls(box.company_id, authenticate=signer, transport=InMemoryTransport(box), **options)
-        client._owns_transport = True  # made here, so destroy() closes it
+        client._transport.owned = True  # made here, so destroy() closes it
         return client
 
     @classmethod
@@ -336,226 +300,37 @@ class Client:
         Raises:
             ValidationError: an option is malformed.
         """
-        new_timeout = None
+        options = self._options
         if not isinstance(timeout, _Default):
-            _check_timeout(timeout)
-            new_timeout = Timeout.coerce(timeout)
-        new_retry = None if isinstance(max_retries, _Default) else RetryPolicy.coerce(max_retries)
-        return cast("Client", _ClientWithOptions(self, new_timeout, new_retry))
+            options = attrs.evolve(options, timeout=v.check_timeout(timeout))
+        if not isinstance(max_retries, _Default):
+            options = attrs.evolve(options, retry=RetryPolicy.coerce(max_retries))
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        view._options = options
+        return view
 
-    @contextmanager
-    def _overridden(self, timeout: Optional[Timeout], retry: Optional[RetryPolicy]) -> Iterator[None]:
-        local = self._call_options
-        saved = (getattr(local, "timeout", None), getattr(local, "retry", None))
-        local.timeout = timeout or saved[0]
-        local.retry = retry or saved[1]
-        try:
-            yield
-        finally:
-            local.timeout, local.retry = saved
-
-    # -- plumbing --------------------------------------------------------------------------
+    # -- delegation ------------------------------------------------------------------------
 
     @property
     def transport(self) -> Transport:
         """The transport in use (the default HTTP transport is made on first use)."""
-        with self._lock:
-            if self._transport is None:
-                from .transports.http import HTTPTransport
+        return self._transport.get()
 
-                self._transport = HTTPTransport()
-            return self._transport
-
-    def _exchange_jwt(self) -> Tuple[str, float]:
-        jwt_token = token_from_result(self._authenticate())
-        identifier = unverified_claims(jwt_token).get("identifier")
-        self._identifier = identifier if isinstance(identifier, str) else None
-        response = self._send(self.routes.auth_exchange, body={"token": jwt_token}, authenticated=False)
-        token = self._decode(response, EndUserToken)
-        return token.token, float(token.expires_in)
+    def _is_closed(self) -> bool:
+        return self._session.closed
 
     def _announce_token(self) -> None:
-        with self._lock:
-            first, self._ready = not self._ready, True
-        announce = [ev.Event(ev.AUTHENTICATED)] + ([ev.Event(ev.READY)] if first else [])
-        pump = self._pump
-        for event in announce:
-            if pump is not None and pump.on_reader_thread():
-                # The events reader renewed the token: hand the news to the dispatcher, so
-                # that listeners still run one at a time.
-                pump.post(event)
-            else:
-                self._deliver(event)
+        self._session.announce_token()
 
-    def _send(
-        self,
-        route: Route,
-        *,
-        path: Optional[Mapping[str, str]] = None,
-        query: Sequence[Tuple[str, str]] = (),
-        body: Any = _NO_BODY,
-        files: Sequence[FilePart] = (),
-        form: Sequence[Tuple[str, str]] = (),
-        idempotency_key: Optional[str] = None,
-        authenticated: bool = True,
-    ) -> Response:
-        """Send one logical call, with re-authentication and retries; errors raised."""
-        if self._destroyed:
-            raise ChatStateError("this client was destroyed; make a new one")
-        url = self._base_url + route.path(**(path or {}))
-        headers: List[Tuple[str, str]] = [
-            ("User-Agent", self._user_agent),
-            ("Accept", "application/json"),
-            ("X-Company-Id", self.company_id),
-        ]
-        encoded: Optional[bytes] = None
-        if body is not _NO_BODY:
-            encoded = json.dumps(unstructure(body), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-            headers.append(("Content-Type", "application/json; charset=utf-8"))
-        key = None
-        if route.creates:
-            # Made once per logical call so that every retry is recognised as a repeat.
-            key = idempotency_key or str(uuid.uuid4())
-            headers.append(("Idempotency-Key", key))
-        # A GET, a POST the server dedupes by key, or the token exchange (a repeat only mints
-        # another token) can be sent again after a timeout or a 5xx without harm.
-        safe_to_repeat = route.method == "GET" or key is not None or not route.authenticated
-        # A file object we cannot rewind cannot be sent a second time.
-        rewindable = all(isinstance(p.content, bytes) or p.content.seekable() for p in files)
-        starts = [p.content.tell() if not isinstance(p.content, bytes) else 0 for p in files]
-        transport = self.transport
-        timeout: Timeout = getattr(self._call_options, "timeout", None) or self.timeout
-        retry: RetryPolicy = getattr(self._call_options, "retry", None) or self.retry
-        attempts = retry.max_retries + 1
-        attempt = 0
-        reauthenticated = False
-        while True:
-            token = self._tokens.get() if authenticated and route.authenticated else None
-            request = Request(
-                route.method,
-                url,
-                query=tuple(query),
-                headers=headers + ([("Authorization", f"Bearer {token}")] if token else []),
-                body=encoded,
-                files=tuple(files),
-                form=tuple(form),
-                route=route.name,
-            )
-            for part, start in zip(files, starts):
-                if not isinstance(part.content, bytes) and part.content.seekable():
-                    part.content.seek(start)
-            began = time.monotonic()
-            error: UgsdkError
-            try:
-                response = transport.send(request, timeout=timeout)
-            except TransportError as exc:
-                self._log_attempt(request, None, began, attempt, attempts, None, exc)
-                error = exc
-            else:
-                self._log_attempt(request, response.status, began, attempt, attempts, response.request_id, None)
-                if response.status < 400:
-                    return response
-                error = self._error_from(response)
-                if response.status == 401 and token is not None and not reauthenticated:
-                    # The token expired or was revoked: fetch a new one and try once more.
-                    reauthenticated = True
-                    self._tokens.invalidate(token)
-                    continue
-            if attempt + 1 < attempts and rewindable and retry.retryable(error, safe_to_repeat=safe_to_repeat):
-                delay = retry.delay(attempt, error)
-                if delay is not None:
-                    retry.sleep(delay)
-                    attempt += 1
-                    continue
-            raise error
+    def _send(self, route: Route, **request: Any) -> Response:
+        return self._requester.send(route, self._options, **request)
 
-    @staticmethod
-    def _log_attempt(
-        request: Request,
-        status: Optional[int],
-        began: float,
-        attempt: int,
-        attempts: int,
-        request_id: Optional[str],
-        error: Optional[Exception],
-    ) -> None:
-        if not http_log.isEnabledFor(logging.INFO):
-            return
-        outcome = str(status) if status is not None else f"failed ({type(error).__name__}: {error})"
-        # The URL path holds only ids; the query holds no secrets by construction.
-        http_log.info(
-            "%s %s route=%s -> %s in %.0f ms (attempt %d/%d) request_id=%s",
-            request.method,
-            request.path,
-            request.route,
-            outcome,
-            (time.monotonic() - began) * 1000,
-            attempt + 1,
-            attempts,
-            request_id or "-",
-        )
-
-    @staticmethod
-    def _error_from(response: Response) -> APIError:
-        message = f"HTTP {response.status}"
-        code = details = None
-        try:
-            payload = response.json()
-        except UgsdkError:
-            payload = None
-            text = response.body[:200].decode("utf-8", "replace").strip()
-            if text:
-                message = f"HTTP {response.status}: {text}"
-        if isinstance(payload, Mapping):
-            if isinstance(payload.get("message"), str):
-                message = payload["message"]
-            code = payload.get("code") if isinstance(payload.get("code"), str) else None
-            details = payload.get("details") if isinstance(payload.get("details"), Mapping) else None
-        return error_for_status(
-            response.status,
-            message,
-            code=code,
-            request_id=response.request_id,
-            details=details,
-            retry_after=_retry_after(response.headers.get("Retry-After")),
-        )
-
-    @staticmethod
-    def _decode(response: Response, cls: Type[R]) -> R:
-        return structure(response.json(), cls)
+    def _call(self, route: Route, cls: Type[R], **request: Any) -> R:
+        return self._requester.call(route, cls, self._options, **request)
 
     def _lang(self, lang: Optional[str]) -> str:
         return self.lang if lang is None else v.check_lang(lang)
-
-    def _current_chat(self, *, open_only: bool = False) -> Chat:
-        chat = self._chat
-        if chat is None:
-            raise ChatStateError("there is no current chat: call create_chat, resume_chat or load_ongoing_chat first")
-        if open_only and chat.status.is_ended:
-            raise ChatStateError(f"chat {chat.id} is {chat.status.value}; it takes no more messages")
-        return chat
-
-    def _chat_path(self, chat: Chat) -> Dict[str, str]:
-        return {"chat_id": str(chat.id)}
-
-    def _set_chat(self, chat: Optional[Chat], *, remember: bool = True) -> None:
-        with self._lock:
-            self._chat = chat
-        if chat is None or not remember:
-            return
-        if chat.status.is_ended:
-            self._store.delete(self._key())
-        else:
-            self._store.set(self._key(), chat.id)
-
-    def _key(self) -> str:
-        if self._store_key:
-            return self._store_key
-        if self._identifier:
-            return f"{self.company_id}:{self._identifier}"
-        # Guests have nothing that tells one from another, so without a store_key (a web
-        # session id, say) a guest's chat is remembered for this client only.
-        return f"{self.company_id}:guest:{id(self):x}"
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -566,16 +341,10 @@ class Client:
         The client cannot be used afterwards; the stored ongoing chat id is kept, so a later
         client can still :meth:`load_ongoing_chat`.
         """
-        with self._lock:
-            if self._destroyed:
-                return
-            self._destroyed = True
-            self._chat = None
-        self._stop_pump()
-        self._end_feeds()
-        self._listeners.clear()
-        if self._owns_transport and self._transport is not None:
-            self._transport.close()
+        if self._session.closed:
+            return
+        self._session.close()
+        self._transport.close()
 
     def close(self) -> None:
         """Same as :meth:`destroy`."""
@@ -588,8 +357,11 @@ class Client:
         self.destroy()
 
     def __repr__(self) -> str:
-        chat = f" chat={self._chat.id}" if self._chat else ""
-        return f"<ugsdk.Client company_id={self.company_id!r} host={self.host!r}{chat}>"
+        current = self._session.chat
+        chat = f" chat={current.id}" if current else ""
+        timeout = self._options.timeout
+        limits = f" timeout=({timeout.connect}, {timeout.read}) max_retries={self._options.retry.max_retries}"
+        return f"<ugsdk.Client company_id={self.company_id!r} host={self.host!r}{chat}{limits}>"
 
     # -- listeners -------------------------------------------------------------------------
 
@@ -604,17 +376,28 @@ class Client:
 
         Returns:
             ``fn``, so the decorator form leaves the function as it was.
+
+        Raises:
+            ValidationError: ``name`` is not a string or ``fn`` is not callable.
         """
         return self._register(name, fn, once=False)
 
     def once(self, name: str, fn: Optional[Callable[..., Any]] = None) -> Any:
-        """Like :meth:`on`, but the listener is removed after its first call."""
+        """Like :meth:`on`, but the listener is removed after its first call.
+
+        Raises:
+            ValidationError: ``name`` is not a string or ``fn`` is not callable.
+        """
         return self._register(name, fn, once=True)
 
     def off(self, name: str, fn: Optional[Callable[..., Any]] = None) -> None:
-        """Remove ``fn`` from ``name``'s listeners, or all of ``name``'s listeners."""
+        """Remove ``fn`` from ``name``'s listeners, or all of ``name``'s listeners.
+
+        Raises:
+            ValidationError: ``name`` is not a string.
+        """
         v.check_text(name, "name")
-        self._listeners.remove(name, fn)
+        self._session.listeners.remove(name, fn)
 
     def _register(self, name: str, fn: Optional[Callable[..., Any]], *, once: bool) -> Any:
         v.check_text(name, "name")
@@ -622,16 +405,12 @@ class Client:
         def register(callback: Callable[..., Any]) -> Callable[..., Any]:
             if not callable(callback):
                 raise ValidationError(f"must be callable, got {type(callback).__name__}", argument="fn")
-            self._listeners.add(name, callback, once=once)
-            if _is_chat_listener(name):
-                self._maybe_start_pump()
+            self._session.listeners.add(name, callback, once=once)
+            if is_chat_listener(name):
+                self._session.maybe_connect(self._options)
             return callback
 
         return register if fn is None else register(fn)
-
-    def _emit(self, name: str, data: Any = None) -> None:
-        chat = self._chat
-        self._deliver(ev.Event(name, data, chat_id=chat.id if chat else None))
 
     # -- company, menus, waits -----------------------------------------------------------
 
@@ -644,44 +423,81 @@ class Client:
             page_url: the full URL of the page the visitor is on.
             visit_count: how many visits the visitor has made (1 for the first).
             lang: the page's language (default: the client's).
+
+        Raises:
+            ValidationError: ``page_url``, ``visit_count`` or ``lang`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         v.check_text(page_url, "page_url")
-        if isinstance(visit_count, bool) or not isinstance(visit_count, int) or visit_count < 0:
-            raise ValidationError(f"must be an integer >= 0, got {visit_count!r}", argument="visit_count")
+        v.check_count(visit_count, "visit_count")
         lang = self._lang(lang)
         response = self._send(self.routes.get_trigger, query=[("lang", lang)])
-        for trigger in self._decode(response, List[Trigger]):
+        for trigger in decode(response, List[Trigger]):
             if trigger.matches(page_url, visit_count=visit_count, lang=lang):
                 return trigger
         return None
 
     def get_company(self) -> Company:
-        """The company's public settings (name, languages, features)."""
-        return self._decode(self._send(self.routes.get_company), Company)
+        """The company's public settings (name, languages, features).
+
+        Raises:
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
+        return decode(self._send(self.routes.get_company), Company)
 
     def get_after_hour_message(self, lang: Optional[str] = None) -> str:
-        """The message to show when the contact center is closed."""
+        """The message to show when the contact center is closed.
+
+        Raises:
+            ValidationError: ``lang`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         response = self._send(self.routes.get_after_hour_message, query=[("lang", self._lang(lang))])
-        return self._decode(response, AfterHourMessage).message
+        return decode(response, AfterHourMessage).message
 
     def get_menus(self, key: Optional[str] = None, lang: Optional[str] = None) -> MenuResponse:
         """The menu tree; with a direct-access ``key``, the menu that key opens.
 
         ``response.direct.key`` tells whether the key matched.
+
+        Raises:
+            ValidationError: ``key`` or ``lang`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         query = [("lang", self._lang(lang))]
         if key is not None:
             query.insert(0, ("key", v.check_text(key, "key")))
-        return self._decode(self._send(self.routes.get_menus, query=query), MenuResponse)
+        return decode(self._send(self.routes.get_menus, query=query), MenuResponse)
 
     def get_prohibited_file_types(self) -> ProhibitedFileTypes:
-        """The file types the tenant refuses and its upload size limit."""
-        rules = self._decode(self._send(self.routes.get_prohibited_file_types), ProhibitedFileTypes)
-        self._file_rules = rules
+        """The file types the tenant refuses and its upload size limit.
+
+        Raises:
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
+        rules = decode(self._send(self.routes.get_prohibited_file_types), ProhibitedFileTypes)
+        self._session.file_rules = rules
         return rules
 
     def get_time_slots(self, menu_id: Union[int, str], lang: Optional[str] = None) -> List[datetime]:
-        """Bookable start times for a scheduled call, as timezone-aware datetimes."""
+        """Bookable start times for a scheduled call, as timezone-aware datetimes.
+
+        Raises:
+            ValidationError: ``menu_id`` or ``lang`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         path = {"menu_id": str(v.check_int_id(menu_id, "menu_id"))}
         response = self._send(self.routes.get_time_slots, path=path, query=[("lang", self._lang(lang))])
         payload = response.json()
@@ -693,10 +509,17 @@ class Client:
             raise DecodeError(f"time slots: {exc}") from None
 
     def get_wait_times(self, menu_id: Union[int, str], lang: Optional[str] = None) -> WaitTimes:
-        """Estimated chat and call waits of a menu, in seconds."""
+        """Estimated chat and call waits of a menu, in seconds.
+
+        Raises:
+            ValidationError: ``menu_id`` or ``lang`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         path = {"menu_id": str(v.check_int_id(menu_id, "menu_id"))}
         response = self._send(self.routes.get_wait_times, path=path, query=[("lang", self._lang(lang))])
-        return self._decode(response, WaitTimes)
+        return decode(response, WaitTimes)
 
     # -- calls ----------------------------------------------------------------------------
 
@@ -716,6 +539,12 @@ class Client:
                 ``recording_permission``, ``custom_data``).
             idempotency_key: replaces the generated key (retrying with the same key never
                 books twice).
+
+        Raises:
+            ValidationError: a field is missing or malformed (the error names it).
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         call = _build(CallRequest, request, fields, "request")
         call = attrs.evolve(
@@ -729,25 +558,39 @@ class Client:
             recording_permission=v.check_bool(call.recording_permission, "recording_permission"),
             custom_data=_custom_data(call.custom_data),
         )
-        key = v.check_optional_text(idempotency_key, "idempotency_key")
-        return self._decode(self._send(self.routes.create_call, body=call, idempotency_key=key), Call)
+        key = v.check_idempotency_key(idempotency_key)
+        return decode(self._send(self.routes.create_call, body=call, idempotency_key=key), Call)
 
     def load_call(self, call_id: Union[int, str]) -> Call:
-        """A call by id."""
+        """A call by id.
+
+        Raises:
+            ValidationError: ``call_id`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         path = {"call_id": v.check_id(call_id, "call_id")}
-        return self._decode(self._send(self.routes.load_call, path=path), Call)
+        return decode(self._send(self.routes.load_call, path=path), Call)
 
     def cancel_call(self, call_id: Union[int, str]) -> Call:
-        """Cancel a call (typically a scheduled one); returns it with its new status."""
+        """Cancel a call (typically a scheduled one); returns it with its new status.
+
+        Raises:
+            ValidationError: ``call_id`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         path = {"call_id": v.check_id(call_id, "call_id")}
-        return self._decode(self._send(self.routes.cancel_call, path=path), Call)
+        return decode(self._send(self.routes.cancel_call, path=path), Call)
 
     # -- chats ----------------------------------------------------------------------------
 
     @property
     def chat(self) -> Optional[Chat]:
         """The current chat as last seen, or ``None``."""
-        return self._chat
+        return self._session.chat
 
     def create_chat(
         self,
@@ -767,6 +610,9 @@ class Client:
 
         Raises:
             ChatStateError: a chat is already going on in this client.
+            ValidationError: a field is missing or malformed (the error names it).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         chat_request = _build(ChatRequest, request, fields, "request")
         if custom_data is not None and chat_request.custom_data is not None:
@@ -782,23 +628,28 @@ class Client:
             cobrowsable=v.check_bool(chat_request.cobrowsable, "cobrowsable"),
             custom_data=_custom_data(custom_data if custom_data is not None else chat_request.custom_data),
         )
-        key = v.check_optional_text(idempotency_key, "idempotency_key")
-        current = self._chat
+        key = v.check_idempotency_key(idempotency_key)
+        current = self._session.chat
         if current is not None and not current.status.is_ended:
             raise ChatStateError(
                 f"chat {current.id} is still {current.status.value}: finish_chat() or destroy_chat() first"
             )
-        chat = self._decode(self._send(self.routes.create_chat, body=chat_request, idempotency_key=key), Chat)
-        self._follow(chat)
+        chat = decode(self._send(self.routes.create_chat, body=chat_request, idempotency_key=key), Chat)
+        self._session.follow(chat, self._options)
         return chat
 
     def load_chat(self, chat_id: Union[int, str]) -> Chat:
-        """A chat by id (refreshes ``client.chat`` when it is the current one)."""
+        """A chat by id (refreshes ``client.chat`` when it is the current one).
+
+        Raises:
+            ValidationError: ``chat_id`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         path = {"chat_id": v.check_id(chat_id, "chat_id")}
-        chat = self._decode(self._send(self.routes.load_chat, path=path), Chat)
-        current = self._chat
-        if current is not None and current.id == chat.id:
-            self._set_chat(chat)
+        chat = decode(self._send(self.routes.load_chat, path=path), Chat)
+        self._session.refresh(chat)
         return chat
 
     def resume_chat(self, chat_id: Union[int, str]) -> Chat:
@@ -806,10 +657,14 @@ class Client:
 
         Raises:
             ConflictError: the chat is not dismissed.
+            ValidationError: ``chat_id`` is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         path = {"chat_id": v.check_id(chat_id, "chat_id")}
-        chat = self._decode(self._send(self.routes.resume_chat, path=path), Chat)
-        self._follow(chat)
+        chat = decode(self._send(self.routes.resume_chat, path=path), Chat)
+        self._session.follow(chat, self._options)
         return chat
 
     def load_ongoing_chat(self) -> Optional[Chat]:
@@ -817,42 +672,69 @@ class Client:
 
         A stored chat that has ended, or that the service no longer knows, is forgotten.
         Emits ``chat.ongoing`` when one is found.
+
+        Raises:
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
-        self._tokens.get()  # the store key depends on who the end user is
-        chat_id = self._store.get(self._key())
+        session = self._session
+        self._requester.token(self._options)  # the store key depends on who the end user is
+        chat_id = session.store.get(session.key())
         if chat_id is None:
             return None
         try:
-            chat = self._decode(self._send(self.routes.load_chat, path={"chat_id": str(chat_id)}), Chat)
+            chat = self._call(self.routes.load_chat, Chat, path={"chat_id": str(chat_id)})
         except NotFoundError:
-            self._store.delete(self._key())
+            session.store.delete(session.key())
             return None
         if chat.status.is_ended:
-            self._store.delete(self._key())
+            session.store.delete(session.key())
             return None
-        self._follow(chat)
-        self._emit(ev.CHAT_ONGOING, chat)
+        # Announced before the chat is followed, so chat.ongoing comes before any of its
+        # live events.
+        session.set_chat(chat)
+        session.emit_named(ev.CHAT_ONGOING, chat)
+        session.follow(chat, self._options)
         return chat
 
     def get_chat_deflection(self) -> Optional[ChatDeflection]:
-        """The current chat's deflection offer, or ``None`` when there is none."""
-        chat = self._current_chat()
-        response = self._send(self.routes.get_chat_deflection, path=self._chat_path(chat))
+        """The current chat's deflection offer, or ``None`` when there is none.
+
+        Raises:
+            ChatStateError: there is no current chat (or the client was destroyed).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
+        chat = self._session.current()
+        response = self._send(self.routes.get_chat_deflection, path=_chat_path(chat))
         payload = response.json()
         return None if payload is None else structure(payload, ChatDeflection)
 
     def escalate_chat(self) -> Chat:
-        """Hand the current chat from the virtual agent to a human agent."""
+        """Hand the current chat from the virtual agent to a human agent.
+
+        Raises:
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         return self._chat_action(self.routes.escalate_chat)
 
     def finish_chat(self) -> Chat:
-        """End the current chat. It stays current for the rating, survey and transcripts."""
+        """End the current chat. It stays current for the rating, survey and transcripts.
+
+        Raises:
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         return self._chat_action(self.routes.finish_chat)
 
     def _chat_action(self, route: Route) -> Chat:
-        chat = self._current_chat(open_only=True)
-        updated = self._decode(self._send(route, path=self._chat_path(chat)), Chat)
-        self._set_chat(updated)
+        chat = self._session.current(open_only=True)
+        updated = decode(self._send(route, path=_chat_path(chat)), Chat)
+        self._session.set_chat(updated)
         return updated
 
     def destroy_chat(self) -> None:
@@ -860,21 +742,18 @@ class Client:
 
         Stops the live events (within ``shutdown_timeout``) and emits ``chat.destroyed``.
         """
-        with self._lock:
-            chat, self._chat = self._chat, None
-        if chat is None:
-            return
-        # The feeds end after chat.destroyed, which they must still receive.
-        self._stop_pump(end_feeds=False)
-        if self._store.get(self._key()) == chat.id:
-            self._store.delete(self._key())
-        self._deliver(ev.Event(ev.CHAT_DESTROYED, None, chat_id=chat.id))
-        self._end_feeds()
+        self._session.forget()
 
     def check_in(self) -> None:
-        """Answer the service's "are you still there?" (a ``checkInRequired`` message)."""
-        chat = self._current_chat(open_only=True)
-        self._send(self.routes.check_in, path=self._chat_path(chat))
+        """Answer the service's "are you still there?" (a ``checkInRequired`` message).
+
+        Raises:
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
+        chat = self._session.current(open_only=True)
+        self._send(self.routes.check_in, path=_chat_path(chat))
 
     # -- live events ---------------------------------------------------------------------
 
@@ -883,33 +762,26 @@ class Client:
 
         Registering a ``chat.*`` or ``"*"`` listener while a chat is current starts delivery
         too; call this to start it without one (for :meth:`events`, or to choose ``after``).
+        The stream is opened with this client's (or view's) timeout.
 
         Args:
             after: deliver only events whose ``seq`` is greater (0 = the chat's history too).
 
         Raises:
+            ValidationError: ``after`` is not an integer >= 0.
             ChatStateError: there is no current chat.
         """
-        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-            raise ValidationError(f"must be an integer >= 0, got {after!r}", argument="after")
-        chat = self._current_chat()
-        with self._lock:
-            pump = self._pump
-            if pump is not None and pump.chat_id == chat.id and pump.alive:
-                return
-            pump = EventPump(_PumpHost(self), chat.id, after=after, reconnect=self.reconnect)
-            self._pump = pump
-        pump.start()
+        v.check_count(after, "after")
+        self._session.connect(self._session.current(), after=after, options=self._options)
 
     def disconnect(self) -> None:
         """Stop the live events (the chat stays current; :meth:`connect` resumes them)."""
-        self._stop_pump()
+        self._session.stop_pump()
 
     @property
     def connected(self) -> bool:
         """Whether live events of the current chat are being delivered."""
-        pump = self._pump
-        return pump is not None and pump.alive
+        return self._session.connected
 
     def events(self, timeout: Optional[float] = None) -> EventFeed:
         """An iterator over the current chat's events, for code that would rather loop.
@@ -923,84 +795,54 @@ class Client:
                     print(event.data.content)
 
         Raises:
+            ValidationError: ``timeout`` is not seconds >= 0 or ``None``.
             ChatStateError: there is no current chat.
         """
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0):
-            raise ValidationError(f"must be seconds >= 0 or None, got {timeout!r}", argument="timeout")
-        self._current_chat()
-        feed = EventFeed(timeout, self._drop_feed)
-        with self._lock:
-            self._feeds.append(feed)
+        seconds = v.check_seconds(timeout, "timeout", allow_none=True)
+        self._session.current()
+        feed = self._session.open_feed(seconds)
         self.connect()
         return feed
-
-    def _drop_feed(self, feed: EventFeed) -> None:
-        with self._lock:
-            if feed in self._feeds:
-                self._feeds.remove(feed)
-
-    def _end_feeds(self) -> None:
-        with self._lock:
-            feeds, self._feeds = self._feeds, []
-        for feed in feeds:
-            feed.end()
-
-    def _deliver(self, event: ev.Event) -> None:
-        self._listeners.emit(event)
-        with self._lock:
-            feeds = list(self._feeds)
-        for feed in feeds:
-            feed.put(event)
-
-    def _maybe_start_pump(self) -> None:
-        chat = self._chat
-        if chat is not None and not chat.status.is_ended and not self._destroyed:
-            self.connect()
-
-    def _follow(self, chat: Chat) -> None:
-        """Make ``chat`` current; live events follow it when someone listens."""
-        pump = self._pump
-        if pump is not None and pump.chat_id != chat.id:
-            self._stop_pump()
-        self._set_chat(chat)
-        if self._listeners.has_any(_is_chat_listener):
-            self._maybe_start_pump()
-
-    def _stop_pump(self, *, end_feeds: bool = True) -> None:
-        with self._lock:
-            pump, self._pump = self._pump, None
-        if pump is not None and not pump.stop(self.shutdown_timeout):
-            log.warning("a listener of chat %s is still running after %.1fs; left to finish", pump.chat_id, self.shutdown_timeout)
-        # A pump stopped here is no longer the client's, so it leaves the feeds to us.
-        if pump is not None and end_feeds:
-            self._end_feeds()
 
     # -- messages --------------------------------------------------------------------------
 
     def fetch_messages(self, after: Optional[int] = None) -> List[Message]:
-        """The current chat's messages in ``index`` order (those after ``after`` if given)."""
+        """The current chat's messages in ``index`` order (those after ``after`` if given).
+
+        Raises:
+            ValidationError: ``after`` is not an integer >= 0.
+            ChatStateError: there is no current chat (or the client was destroyed).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         query: List[Tuple[str, str]] = []
         if after is not None:
-            if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-                raise ValidationError(f"must be an integer >= 0, got {after!r}", argument="after")
+            v.check_count(after, "after")
             query.append(("after", str(after)))
-        chat = self._current_chat()
-        response = self._send(self.routes.fetch_messages, path=self._chat_path(chat), query=query)
-        messages = self._decode(response, List[Message])
+        chat = self._session.current()
+        response = self._send(self.routes.fetch_messages, path=_chat_path(chat), query=query)
+        messages = decode(response, List[Message])
         return sorted(messages, key=lambda m: m.index)
 
     def send_text_message(self, text: str, *, idempotency_key: Optional[str] = None) -> Message:
-        """Send a text message in the current chat."""
+        """Send a text message in the current chat.
+
+        Raises:
+            ValidationError: ``text`` or ``idempotency_key`` is malformed.
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         v.check_text(text, "text")
-        key = v.check_optional_text(idempotency_key, "idempotency_key")
-        chat = self._current_chat(open_only=True)
+        key = v.check_idempotency_key(idempotency_key)
+        chat = self._session.current(open_only=True)
         response = self._send(
             self.routes.send_text_message,
-            path=self._chat_path(chat),
+            path=_chat_path(chat),
             body={"type": "text", "content": text},
             idempotency_key=key,
         )
-        return self._decode(response, Message)
+        return decode(response, Message)
 
     def send_file_message(self, file: Any, *, idempotency_key: Optional[str] = None) -> Message:
         """Send a file in the current chat.
@@ -1011,38 +853,60 @@ class Client:
 
         Raises:
             ValidationError: the file is missing, of a prohibited type, or too large.
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
-        key = v.check_optional_text(idempotency_key, "idempotency_key")
-        chat = self._current_chat(open_only=True)
+        key = v.check_idempotency_key(idempotency_key)
+        chat = self._session.current(open_only=True)
         with ExitStack() as stack:
             parts = prepare_files([file], field="file", argument="file", stack=stack, indexed=False)
             refuse_prohibited(parts, self._rules(), argument="file", indexed=False)
-            response = self._send(self.routes.send_file_message, path=self._chat_path(chat), files=parts, idempotency_key=key)
-        return self._decode(response, Message)
+            response = self._send(self.routes.send_file_message, path=_chat_path(chat), files=parts, idempotency_key=key)
+        return decode(response, Message)
 
     def _rules(self) -> ProhibitedFileTypes:
-        return self._file_rules or self.get_prohibited_file_types()
+        return self._session.file_rules or self.get_prohibited_file_types()
 
     # -- cobrowse --------------------------------------------------------------------------
 
     def start_cobrowse(self) -> CobrowseSession:
-        """Start a cobrowse session in the current chat."""
-        chat = self._current_chat(open_only=True)
-        return self._decode(self._send(self.routes.start_cobrowse, path=self._chat_path(chat)), CobrowseSession)
+        """Start a cobrowse session in the current chat.
+
+        Raises:
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
+        chat = self._session.current(open_only=True)
+        return decode(self._send(self.routes.start_cobrowse, path=_chat_path(chat)), CobrowseSession)
 
     def create_cobrowse_code(self) -> CobrowseCode:
-        """A code the end user reads to an agent (tied to the current chat, if any)."""
-        chat = self._chat
+        """A code the end user reads to an agent (tied to the current chat, if any).
+
+        Raises:
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
+        chat = self._session.chat
         body: Dict[str, int] = {"chat_id": chat.id} if chat is not None else {}
-        return self._decode(self._send(self.routes.create_cobrowse_code, body=body), CobrowseCode)
+        return decode(self._send(self.routes.create_cobrowse_code, body=body), CobrowseCode)
 
     # -- after the chat ------------------------------------------------------------------
 
     def send_chat_transcripts(self, emails: Sequence[str]) -> None:
-        """E-mail the current chat's transcript to each address."""
+        """E-mail the current chat's transcript to each address.
+
+        Raises:
+            ValidationError: ``emails`` is not a list of e-mail addresses.
+            ChatStateError: there is no current chat (or the client was destroyed).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         addresses = v.check_emails(emails)
-        chat = self._current_chat()
-        self._send(self.routes.send_chat_transcripts, path=self._chat_path(chat), body={"emails": addresses})
+        chat = self._session.current()
+        self._send(self.routes.send_chat_transcripts, path=_chat_path(chat), body={"emails": addresses})
 
     def send_chat_rate(
         self,
@@ -1051,18 +915,31 @@ class Client:
         rating: Optional[int] = None,
         feedback: Optional[str] = None,
     ) -> None:
-        """Rate the finished current chat from 1 to 5, with optional feedback text."""
+        """Rate the finished current chat from 1 to 5, with optional feedback text.
+
+        Raises:
+            ValidationError: ``rating`` is not 1 to 5, or ``feedback`` is malformed.
+            ChatStateError: there is no current chat (or the client was destroyed).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
         fields = {k: val for k, val in (("rating", rating), ("feedback", feedback)) if val is not None}
         rate = _build(ChatRating, request, fields, "request")
         rate = attrs.evolve(rate, rating=v.check_rating(rate.rating), feedback=v.check_optional_text(rate.feedback, "feedback"))
-        chat = self._current_chat()
-        self._send(self.routes.send_chat_rate, path=self._chat_path(chat), body=rate)
+        chat = self._session.current()
+        self._send(self.routes.send_chat_rate, path=_chat_path(chat), body=rate)
 
     def get_chat_survey(self) -> ChatSurvey:
-        """The survey of the current chat (its questions and sign-off text)."""
-        chat = self._current_chat()
-        survey = self._decode(self._send(self.routes.get_chat_survey, path=self._chat_path(chat)), ChatSurvey)
-        self._survey = (chat.id, survey)
+        """The survey of the current chat (its questions and sign-off text).
+
+        Raises:
+            ChatStateError: there is no current chat (or the client was destroyed).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
+        chat = self._session.current()
+        survey = decode(self._send(self.routes.get_chat_survey, path=_chat_path(chat)), ChatSurvey)
+        self._session.remember_survey(chat.id, survey)
         return survey
 
     def send_chat_survey(self, answers: Mapping[Any, Union[int, str]]) -> None:
@@ -1070,6 +947,12 @@ class Client:
 
         Question ids must be those of :meth:`get_chat_survey` (fetched first if needed);
         a question that lists valid answers accepts only those.
+
+        Raises:
+            ValidationError: an answer is malformed, answers a question the survey lacks, or is not one of its valid answers.
+            ChatStateError: there is no current chat (or the client was destroyed).
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         v.check_mapping(answers, "answers")
         if not answers:
@@ -1087,9 +970,8 @@ class Client:
                 raise ValidationError("question answered twice", argument=name)
             checked[str(question_id)] = answer
             names[str(question_id)] = name
-        chat = self._current_chat()
-        cached = self._survey
-        survey = cached[1] if cached is not None and cached[0] == chat.id else self.get_chat_survey()
+        chat = self._session.current()
+        survey = self._session.survey_of(chat.id) or self.get_chat_survey()
         for qid_text, answer in checked.items():
             name = names[qid_text]
             question = survey.question(int(qid_text))
@@ -1098,7 +980,7 @@ class Client:
                 raise ValidationError(f"no such question in this survey (questions: {known})", argument=name)
             if question.valid_answers is not None and answer not in question.valid_answers:
                 raise ValidationError(f"must be one of {question.valid_answers!r}, got {answer!r}", argument=name)
-        self._send(self.routes.send_chat_survey, path=self._chat_path(chat), body={"answers": checked})
+        self._send(self.routes.send_chat_survey, path=_chat_path(chat), body={"answers": checked})
 
     # -- e-mail ----------------------------------------------------------------------------
 
@@ -1115,6 +997,12 @@ class Client:
             request: an :class:`EmailRequest`, or its fields as keywords (``email``,
                 ``content``, ``menu_id``, ``lang``, ``name``, ``files``, ``recaptcha``).
             idempotency_key: replaces the generated key.
+
+        Raises:
+            ValidationError: a field or a file is missing, malformed, prohibited or too large.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
         """
         if "files" in fields and (isinstance(fields["files"], (str, bytes)) or not isinstance(fields["files"], (list, tuple))):
             raise ValidationError("must be a list of files", argument="files")
@@ -1128,7 +1016,7 @@ class Client:
             name=v.check_optional_text(mail.name, "name"),
             recaptcha=v.check_optional_text(mail.recaptcha, "recaptcha"),
         )
-        key = v.check_optional_text(idempotency_key, "idempotency_key")
+        key = v.check_idempotency_key(idempotency_key)
         with ExitStack() as stack:
             parts = prepare_files(mail.files, field="files", argument="files", stack=stack)
             if parts:
@@ -1137,7 +1025,7 @@ class Client:
                 response = self._send(self.routes.create_email, files=parts, form=form, idempotency_key=key)
             else:
                 response = self._send(self.routes.create_email, body=mail, idempotency_key=key)
-        return self._decode(response, Email)
+        return decode(response, Email)
 
 
 def _custom_data(value: Union[CustomData, Mapping[str, Any], None]) -> Optional[CustomData]:
@@ -1151,93 +1039,5 @@ def _custom_data(value: Union[CustomData, Mapping[str, Any], None]) -> Optional[
         raise ValidationError(str(exc).replace("response does not fit", "does not fit"), argument="custom_data") from None
 
 
-def _is_chat_listener(name: str) -> bool:
-    return name == ev.ALL or name.startswith("chat.")
-
-
-class _PumpHost:
-    """The client as the events pump sees it (see :class:`ugsdk.live.PumpHost`)."""
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    def open_event_stream(self, chat_id: int, after: int) -> EventStream:
-        client = self._client
-        route = client.routes.chat_events
-        request = Request(
-            "GET",
-            client._base_url + route.path(chat_id=chat_id),
-            query=[("after", str(after))],
-            headers=[
-                ("User-Agent", client._user_agent),
-                ("X-Company-Id", client.company_id),
-                ("Authorization", f"Bearer {client._tokens.get()}"),
-            ],
-            route=route.name,
-        )
-        return client.transport.open_events(request, timeout=client.timeout)
-
-    def refresh_token(self) -> None:
-        self._client._tokens.invalidate()
-
-    def fetch_messages_after(self, chat_id: int, after_index: int) -> List[Message]:
-        client = self._client
-        response = client._send(
-            client.routes.fetch_messages, path={"chat_id": str(chat_id)}, query=[("after", str(after_index))]
-        )
-        return client._decode(response, List[Message])
-
-    def fetch_chat(self, chat_id: int) -> Chat:
-        client = self._client
-        return client._decode(client._send(client.routes.load_chat, path={"chat_id": str(chat_id)}), Chat)
-
-    def apply_chat(self, chat: Chat) -> None:
-        current = self._client._chat
-        if current is not None and current.id == chat.id:
-            self._client._set_chat(chat)
-
-    def deliver(self, event: ev.Event) -> None:
-        self._client._deliver(event)
-
-    def report(self, error: BaseException, event: ev.Event) -> None:
-        self._client._listeners.report(error, event)
-
-    def pump_finished(self, pump: EventPump) -> None:
-        client = self._client
-        # Only a pump that ended on its own (chat ended, chat unknown) ends the feeds here; one
-        # the client stopped is no longer client._pump, and the client ends them itself.
-        with client._lock:
-            mine = client._pump is pump
-        if mine:
-            client._end_feeds()
-
-
-def _check_timeout(timeout: object) -> None:
-    if isinstance(timeout, bool) or not (timeout is None or isinstance(timeout, (Timeout, int, float))) or (
-        isinstance(timeout, (int, float)) and timeout <= 0
-    ):
-        raise ValidationError(f"must be seconds > 0, a Timeout or None, got {timeout!r}", argument="timeout")
-
-
-class _ClientWithOptions:
-    """What :meth:`Client.with_options` returns: the client's methods, run with other limits."""
-
-    def __init__(self, client: Client, timeout: Optional[Timeout], retry: Optional[RetryPolicy]) -> None:
-        self._client = client
-        self._timeout = timeout
-        self._retry = retry
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._client, name)
-        if name.startswith("_") or not callable(attr):
-            return attr
-
-        @functools.wraps(attr)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            with self._client._overridden(self._timeout, self._retry):
-                return attr(*args, **kwargs)
-
-        return call
-
-    def __repr__(self) -> str:
-        return f"<{self._client!r} with timeout={self._timeout!r} retry={self._retry!r}>"
+def _chat_path(chat: Chat) -> Dict[str, str]:
+    return {"chat_id": str(chat.id)}

@@ -29,7 +29,7 @@ default ``BaseException.__reduce__`` rebuilds them.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Mapping, Optional, Type
+from typing import Any, Dict, Mapping, Optional, Tuple, Type
 
 __all__ = [
     "UgsdkError",
@@ -56,7 +56,14 @@ __all__ = [
 
 
 class UgsdkError(Exception):
-    """Base class of every exception raised by ugsdk."""
+    """Base class of every exception raised by ugsdk.
+
+    Attributes:
+        errors: when a call was tried several times, the failures of the earlier attempts,
+            oldest first (the exception itself is the last attempt's); empty otherwise.
+    """
+
+    errors: Tuple["UgsdkError", ...] = ()
 
     def __init__(self, message: str = "") -> None:
         super().__init__(message)

@@ -1,15 +1,16 @@
-"""The live events pump: a reader thread, a dispatcher thread, and exactly-once delivery.
+"""The live events pump: a reader thread, the client's dispatcher, and exactly-once delivery.
 
 Threading model::
 
-    transport EventStream --recv--> [reader thread] --queue--> [dispatcher thread] --> listeners
-                                     reconnects, dedupes         decodes, updates the chat,
-                                     by seq, spots gaps          backfills gaps, calls each
-                                                                 listener in seq order
+    transport EventStream --recv--> [reader thread] --typed messages--> [client dispatcher] --> listeners
+                                     reconnects, dedupes                 decodes, updates the chat,
+                                     by seq, spots gaps                  backfills gaps, calls each
+                                                                         listener in seq order
 
-The reader only reads frames and queues them, so a slow listener never stalls the socket
-(pings keep flowing). The dispatcher calls one listener at a time, in ``seq`` order; a
-listener that raises is logged and reported to the error listeners, and delivery goes on.
+The reader only reads frames and hands them on, so a slow listener never stalls the socket
+(pings keep flowing). The dispatcher (:mod:`ugsdk.dispatch`, one per client) runs one thing at
+a time, in order, with the client's other events; a listener that raises is logged and
+reported to the error listeners, and delivery goes on.
 
 Exactly once: the reader keeps the highest ``seq`` it has queued and resumes with
 ``?after=<that seq>`` after any drop, dropping frames at or below it (a server that replays
@@ -25,6 +26,7 @@ and a pump inherited through ``fork()`` is dead in the child, whose client start
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -33,12 +35,13 @@ import random
 import threading
 import time
 import weakref
-from typing import Any, Callable, List, Optional, Protocol, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Protocol, Union
 
 import attrs
 
 from . import events as ev
-from .errors import DecodeError, EventStreamClosed, TransportError, UgsdkError
+from .dispatch import Dispatcher, mark_library_thread
+from .errors import DecodeError, EventStreamClosed, UgsdkError
 from .events import Event
 from .models import Chat, Identity, Message
 from .retry import backoff_delay
@@ -77,7 +80,7 @@ class ReconnectPolicy:
 
 
 class PumpHost(Protocol):
-    """What the pump needs from its client (kept narrow so this module never imports it)."""
+    """What the pump needs from its chat session (kept narrow so this module never imports it)."""
 
     def open_event_stream(self, chat_id: int, after: int) -> EventStream:
         """Open the chat's events stream, replaying events after ``after``."""
@@ -100,11 +103,11 @@ class PumpHost(Protocol):
         ...
 
     def deliver(self, event: Event) -> None:
-        """Hand one event to the listeners and the pull iterators."""
+        """Hand one event to the listeners and the pull iterators (called on the dispatcher)."""
         ...
 
     def report(self, error: BaseException, event: Event) -> None:
-        """Hand a failure to the error listeners."""
+        """Hand a failure to the error listeners (called on the dispatcher)."""
         ...
 
     def pump_finished(self, pump: "EventPump") -> None:
@@ -112,10 +115,55 @@ class PumpHost(Protocol):
         ...
 
 
-# Items on the reader -> dispatcher queue.
-_Frame = Tuple[str, int, str, Any]  # ("frame", seq, name, data)
-_Item = Union[_Frame, Tuple[str], Tuple[str, Any]]
-_STOP: Tuple[str] = ("stop",)
+# -- what the reader hands the dispatcher -------------------------------------------------
+
+
+@attrs.frozen
+class Connected:
+    """A connection of the stream opened."""
+
+
+@attrs.frozen
+class Disconnected:
+    """The connection went down."""
+
+
+@attrs.frozen
+class Frame:
+    """One event frame, already checked to be new (``seq`` above every queued one)."""
+
+    seq: int
+    name: str
+    data: Any
+
+
+@attrs.frozen
+class Gap:
+    """Frames after ``after`` are missing: the server could not replay them."""
+
+    after: int
+
+
+@attrs.frozen
+class Closed:
+    """The server closed the stream because the chat ended (``chat`` as fetched then)."""
+
+    chat: Optional[Chat] = None
+
+
+@attrs.frozen
+class Failure:
+    """Something went wrong that the error listeners should hear of."""
+
+    error: BaseException
+
+
+@attrs.frozen
+class Stopped:
+    """The reader is gone: the pump's last message."""
+
+
+PumpMessage = Union[Connected, Disconnected, Frame, Gap, Closed, Failure, Stopped]
 
 _live_pumps: "weakref.WeakSet[EventPump]" = weakref.WeakSet()
 
@@ -134,8 +182,13 @@ if hasattr(os, "register_at_fork"):
 class EventPump:
     """Delivers one chat's live events to its host, exactly once and in order.
 
+    The reader thread is the pump's own; everything that reaches listeners runs as a task
+    on the client's :class:`~ugsdk.dispatch.Dispatcher`, in turn with the client's other
+    events.
+
     Args:
-        host: the client side (see :class:`PumpHost`).
+        host: the chat session (see :class:`PumpHost`).
+        dispatcher: the client's serial dispatcher.
         chat_id: the chat to follow.
         after: deliver events with a greater ``seq`` (0 = the chat's whole history).
         reconnect: waits between reconnection attempts.
@@ -146,6 +199,7 @@ class EventPump:
     def __init__(
         self,
         host: PumpHost,
+        dispatcher: Dispatcher,
         chat_id: int,
         *,
         after: int = 0,
@@ -153,14 +207,14 @@ class EventPump:
         recv_timeout: float = 1.0,
     ) -> None:
         self.host = host
+        self.dispatcher = dispatcher
         self.chat_id = chat_id
         self.reconnect = reconnect
         self.recv_timeout = recv_timeout
-        self._queue: "queue.Queue[_Item]" = queue.Queue()
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._stream: Optional[EventStream] = None
-        self._queued_seq = after  # reader side: highest seq put on the queue
+        self._queued_seq = after  # reader side: highest seq handed to the dispatcher
         self._delivered_seq = after  # dispatcher side: highest seq delivered
         self._message_index = 0  # dispatcher side: highest message index delivered
         self._frames_read = 0  # reader side: frames received on the current connection
@@ -168,23 +222,28 @@ class EventPump:
         self._refreshed = False  # reader side: the token was renewed since then
         self._connected = False  # dispatcher side: chat.connected delivered, not yet disconnected
         self._reader: Optional[threading.Thread] = None
-        self._dispatcher: Optional[threading.Thread] = None
+        self._stop_sent = False
         self._forked = False
-        self.finished = threading.Event()  # set once the dispatcher has exited
+        self._handlers: Dict[type, Callable[[Any], None]] = {
+            Connected: self._on_connected,
+            Disconnected: self._on_disconnected,
+            Frame: self._on_frame,
+            Gap: self._on_gap,
+            Closed: self._on_closed,
+            Failure: self._on_failure,
+        }
+        self.finished = threading.Event()  # set once the pump's last step has run
         self.reason: Optional[str] = None  # why the pump ended, once it has
 
     # -- control --------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start both threads (once)."""
+        """Start the reader thread (once)."""
         with self._lock:
             if self._reader is not None:
                 return
-            name = f"ugsdk-chat-{self.chat_id}"
-            self._reader = threading.Thread(target=self._read_loop, name=f"{name}-reader", daemon=True)
-            self._dispatcher = threading.Thread(target=self._dispatch_loop, name=f"{name}-dispatcher", daemon=True)
+            self._reader = threading.Thread(target=self._read_loop, name=f"ugsdk-chat-{self.chat_id}-reader", daemon=True)
         _live_pumps.add(self)
-        self._dispatcher.start()
         self._reader.start()
 
     @property
@@ -192,18 +251,10 @@ class EventPump:
         """True while the pump delivers (started, not stopped, not inherited through fork)."""
         return (
             not self._forked
-            and self._dispatcher is not None
-            and self._dispatcher.is_alive()
+            and self._reader is not None
             and not self._stopping.is_set()
+            and not self.finished.is_set()
         )
-
-    def on_reader_thread(self) -> bool:
-        """Whether the caller runs on this pump's reader thread."""
-        return threading.current_thread() is self._reader
-
-    def post(self, event: Event) -> None:
-        """Deliver a client-side event in turn with the chat's events (from any thread)."""
-        self._queue.put(("event", event))
 
     @property
     def delivered_seq(self) -> int:
@@ -211,35 +262,43 @@ class EventPump:
         return self._delivered_seq
 
     def stop(self, timeout: float = 2.0) -> bool:
-        """Stop delivering and wait up to ``timeout`` seconds for both threads.
+        """Stop delivering and wait up to ``timeout`` seconds for the pump's last step.
 
-        Idempotent; callable from a listener (the dispatcher does not wait for itself).
+        Idempotent; callable from a listener (which does not wait for itself).
 
         Returns:
-            True when both threads ended in time (False when a listener is still blocked: its
-            thread ends as soon as the listener returns, and delivers nothing more).
+            True when the pump finished in time (False when a listener is still blocked: the
+            pump finishes as soon as the listener returns, and delivers nothing more).
         """
         self._stopping.set()
         with self._lock:
             stream = self._stream
         if stream is not None:
             _close_quietly(stream)
-        self._queue.put(_STOP)
-        if self._forked:
+        self._send_stop()
+        if self._forked or self._reader is None:
             return True
         deadline = time.monotonic() + max(0.0, timeout)
-        current = threading.current_thread()
-        for thread in (self._reader, self._dispatcher):
-            if thread is None or thread is current:
-                continue
-            thread.join(max(0.0, deadline - time.monotonic()))
-        return not any(
-            t is not None and t is not current and t.is_alive() for t in (self._reader, self._dispatcher)
-        )
+        if self._reader is not threading.current_thread():
+            self._reader.join(max(0.0, deadline - time.monotonic()))
+        if self.dispatcher.on_dispatcher:
+            return not self._reader.is_alive()
+        return self.finished.wait(max(0.0, deadline - time.monotonic())) and not self._reader.is_alive()
+
+    def _post(self, message: PumpMessage) -> None:
+        self.dispatcher.post(functools.partial(self._handle, message))
+
+    def _send_stop(self) -> None:
+        with self._lock:
+            if self._stop_sent:
+                return
+            self._stop_sent = True
+        self._post(Stopped())
 
     # -- reader thread --------------------------------------------------------------------
 
     def _read_loop(self) -> None:
+        mark_library_thread()
         try:
             while not self._stopping.is_set():
                 try:
@@ -253,20 +312,20 @@ class EventPump:
                 if self._stopping.is_set():
                     _close_quietly(stream)
                     return
-                self._queue.put((ev.CHAT_CONNECTED,))
+                self._post(Connected())
                 self._frames_read = 0
                 try:
                     self._read_stream(stream)  # returns only once the pump is stopping
                 except EventStreamClosed as exc:
-                    self._queue.put((ev.CHAT_DISCONNECTED,))
+                    self._post(Disconnected())
                     if self._stopping.is_set():
                         return
                     if self._frames_read:
                         # This connection delivered: the next waits start small again.
                         self._attempt, self._refreshed = 0, False
                     if exc.code == 1000:
-                        # The server says the chat ended; make sure chat.ended was delivered.
-                        self._queue.put(("closed",))
+                        # The server says the chat ended; make sure chat.ended is delivered.
+                        self._post(Closed())
                         return
                     log.info("events of chat %s dropped (%s); reconnecting", self.chat_id, exc)
                     if not self._recover(exc):
@@ -277,9 +336,9 @@ class EventPump:
                     _close_quietly(stream)
         except Exception as exc:  # never die silently: report and stop cleanly
             log.exception("events reader of chat %s failed", self.chat_id)
-            self._queue.put(("error", exc))
+            self._post(Failure(exc))
         finally:
-            self._queue.put(_STOP)
+            self._send_stop()
 
     def _recover(self, error: UgsdkError) -> bool:
         """After a refused or lost connection: True to connect again (after any wait)."""
@@ -308,15 +367,14 @@ class EventPump:
             self._frames_read += 1
             frame = _parse_frame(text)
             if frame is None:
-                self._queue.put(("error", DecodeError(f"events frame is not {{seq, event, data}}: {text[:80]!r}")))
+                self._post(Failure(DecodeError(f"events frame is not {{seq, event, data}}: {text[:80]!r}")))
                 continue
-            seq, name, data = frame
-            if seq <= self._queued_seq:
+            if frame.seq <= self._queued_seq:
                 continue  # a replay or a duplicate: already queued once
-            if seq > self._queued_seq + 1:
-                self._queue.put(("gap", self._queued_seq))
-            self._queued_seq = seq
-            self._queue.put(("frame", seq, name, data))
+            if frame.seq > self._queued_seq + 1:
+                self._post(Gap(self._queued_seq))
+            self._queued_seq = frame.seq
+            self._post(frame)
 
     def _wait_before_retry(self, attempt: int, error: BaseException) -> bool:
         delay = self.reconnect.delay(attempt)
@@ -325,69 +383,63 @@ class EventPump:
 
     def _finish(self, reason: str, error: BaseException) -> None:
         self.reason = reason
-        self._queue.put(("error", error))
+        self._post(Failure(error))
 
-    # -- dispatcher thread ----------------------------------------------------------------
+    # -- on the dispatcher ----------------------------------------------------------------
 
-    def _dispatch_loop(self) -> None:
+    def _handle(self, message: PumpMessage) -> None:
+        if self.finished.is_set():
+            return
+        if isinstance(message, Stopped):
+            self._on_stopped()
+            return
+        if self._stopping.is_set():
+            return  # stopped by the client: what was still queued is not delivered
         try:
-            while True:
-                item = self._queue.get()
-                if item[0] == "stop" or self._stopping.is_set():
-                    break
-                try:
-                    self._handle(item)
-                except Exception as exc:  # a failure of ours, not of a listener
-                    log.exception("dispatching events of chat %s failed", self.chat_id)
-                    self.host.report(exc, Event("error", None, chat_id=self.chat_id))
-        finally:
-            self._stopping.set()
+            self._handlers[type(message)](message)
+        except Exception as exc:  # a failure of ours, not of a listener
+            log.exception("dispatching events of chat %s failed", self.chat_id)
+            self.host.report(exc, Event("error", None, chat_id=self.chat_id))
+
+    def _on_stopped(self) -> None:
+        self._stopping.set()
+        try:
             if self._connected and not self._forked:
                 # Stopped while up: the connection goes down too, and listeners hear it
                 # (so every chat.connected is matched by one chat.disconnected).
                 self._connected = False
-                try:
-                    self.host.deliver(Event(ev.CHAT_DISCONNECTED, None, chat_id=self.chat_id))
-                except Exception:
-                    log.exception("delivering chat.disconnected of chat %s failed", self.chat_id)
+                self.host.deliver(Event(ev.CHAT_DISCONNECTED, None, chat_id=self.chat_id))
+        except Exception:
+            log.exception("delivering chat.disconnected of chat %s failed", self.chat_id)
+        finally:
             self.finished.set()
             try:
                 self.host.pump_finished(self)
             except Exception:
                 log.exception("ending the events of chat %s failed", self.chat_id)
 
-    def _handle(self, item: _Item) -> None:
-        kind = item[0]
-        if kind in (ev.CHAT_CONNECTED, ev.CHAT_DISCONNECTED):
-            up = kind == ev.CHAT_CONNECTED
-            if up == self._connected:
-                return  # never two in a row
-            self._connected = up
-            self.host.deliver(Event(kind, None, chat_id=self.chat_id))
-        elif kind == "frame":
-            _, seq, name, data = item  # type: ignore[misc]
-            self._deliver_frame(seq, name, data)
-        elif kind == "gap":
-            self._backfill()
-        elif kind == "closed":
-            self._ensure_ended()
-        elif kind == "event":
-            posted = item[1]  # type: ignore[misc]
-            if isinstance(posted, Event):
-                self.host.deliver(posted)
-        elif kind == "error":
-            error = item[1]  # type: ignore[misc]
-            if isinstance(error, BaseException):
-                self.host.report(error, Event("error", None, chat_id=self.chat_id))
+    def _on_connected(self, _: Connected) -> None:
+        if not self._connected:  # never two in a row
+            self._connected = True
+            self.host.deliver(Event(ev.CHAT_CONNECTED, None, chat_id=self.chat_id))
 
-    def _deliver_frame(self, seq: int, name: str, data: Any) -> None:
+    def _on_disconnected(self, _: Disconnected) -> None:
+        if self._connected:
+            self._connected = False
+            self.host.deliver(Event(ev.CHAT_DISCONNECTED, None, chat_id=self.chat_id))
+
+    def _on_failure(self, message: Failure) -> None:
+        self.host.report(message.error, Event("error", None, chat_id=self.chat_id))
+
+    def _on_frame(self, frame: Frame) -> None:
+        seq, name = frame.seq, frame.name
         if seq <= self._delivered_seq:
             return
         self._delivered_seq = seq
         try:
-            payload = self._decode(name, data)
+            payload = self._decode(name, frame.data)
         except DecodeError as exc:
-            self.host.report(exc, Event(name, data, seq=seq, chat_id=self.chat_id))
+            self.host.report(exc, Event(name, frame.data, seq=seq, chat_id=self.chat_id))
             return
         if isinstance(payload, Message):
             if payload.index <= self._message_index:
@@ -410,12 +462,12 @@ class EventPump:
             return None
         return data  # a name this version does not know: raw, never dropped
 
-    def _backfill(self) -> None:
+    def _on_gap(self, _: Gap) -> None:
         # The server's replay did not reach back far enough: take what was missed over HTTP.
         try:
             missed = self.host.fetch_messages_after(self.chat_id, self._message_index)
             chat = self.host.fetch_chat(self.chat_id)
-        except (TransportError, UgsdkError) as exc:
+        except UgsdkError as exc:
             self.host.report(exc, Event("error", None, chat_id=self.chat_id))
             return
         for message in sorted(missed, key=lambda m: m.index):
@@ -425,7 +477,7 @@ class EventPump:
         self.host.apply_chat(chat)
         self.host.deliver(Event(ev.CHAT_UPDATED, chat, chat_id=self.chat_id))
 
-    def _ensure_ended(self) -> None:
+    def _on_closed(self, _: Closed) -> None:
         if self.reason == "chat ended":
             return
         # Closed as "ended" before chat.ended reached us: look, and tell the listeners.
@@ -444,17 +496,17 @@ class EventPump:
         return f"<EventPump chat={self.chat_id} delivered_seq={self._delivered_seq} {state}>"
 
 
-def _parse_frame(text: str) -> Optional[Tuple[int, str, Any]]:
+def _parse_frame(text: str) -> Optional[Frame]:
     try:
         frame = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     if not isinstance(frame, dict):
         return None
     seq, name = frame.get("seq"), frame.get("event")
     if isinstance(seq, bool) or not isinstance(seq, int) or not isinstance(name, str):
         return None
-    return seq, name, frame.get("data")
+    return Frame(seq, name, frame.get("data"))
 
 
 def _close_quietly(stream: EventStream) -> None:
@@ -462,8 +514,6 @@ def _close_quietly(stream: EventStream) -> None:
         stream.close()
     except Exception:  # closing is best effort; the socket may already be gone
         log.debug("closing an events stream failed", exc_info=True)
-
-
 
 
 class EventFeed:

@@ -56,10 +56,9 @@ class RetryPolicy:
 
     @max_retries.validator
     def _check_max_retries(self, _: "attrs.Attribute[int]", value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            from .errors import ValidationError
+        from .validation import check_count  # validation imports the transports; keep this module light
 
-            raise ValidationError(f"must be an integer >= 0, got {value!r}", argument="max_retries")
+        check_count(value, "max_retries")
 
     @classmethod
     def coerce(cls, value: Union["RetryPolicy", int, None]) -> "RetryPolicy":

@@ -139,7 +139,7 @@ def test_secrets_stay_out_of_logs_reprs_and_errors(caplog: pytest.LogCaptureFixt
     client = ugsdk.Client.for_sandbox(box)
     client.get_company()
     client.create_chat(menu_id=11)
-    token = client._tokens.get()
+    token = client._requester.tokens.get()
     wrong = ugsdk.Client(box.company_id, host="https://x.invalid", authenticate=ugsdk.JWTSigner("wrong-secret-value-0123456789abcdef"),
                          transport=client.transport)
     with pytest.raises(ugsdk.AuthenticationError) as info:

@@ -581,7 +581,7 @@ def test_chat_deflection_of_a_chat_that_is_gone(client: ugsdk.Client, sandbox: S
     fresh = Sandbox()  # the client's chat id means nothing to another contact center
     other = ugsdk.Client.for_sandbox(fresh, store=ugsdk.MemoryChatStore())
     try:
-        other._chat = client.chat  # a stale current chat, as after a server-side purge
+        other._session.set_chat(client.chat, remember=False)  # a stale current chat, as after a server-side purge
         with pytest.raises(ugsdk.NotFoundError) as info:
             other.get_chat_deflection()
         check_api_error(info.value, 404)
@@ -1125,17 +1125,26 @@ def test_on_off_once_and_the_decorator_form(client: ugsdk.Client) -> None:
         caught.append(event)
 
     assert callable(catch_all)
+    idle = client._session.dispatcher.wait_idle  # noqa: SLF001
     one = client.load_ongoing_chat()
     two = client.load_ongoing_chat()
+    # The catch-all also started the chat's live events, so chat.ongoing may queue behind
+    # them; those events are not what this test is about.
+    assert idle(5)
     assert every == [one, two] and first == [one]
+    client.disconnect()
+    caught[:] = [e for e in caught if e.name == "chat.ongoing"]
     assert [(e.name, e.data, e.chat_id) for e in caught] == [
         ("chat.ongoing", one, one.id), ("chat.ongoing", two, two.id),  # type: ignore[union-attr]
     ]
     client.off("chat.ongoing", listener)
     client.load_ongoing_chat()
+    assert idle(5)
+    caught[:] = [e for e in caught if e.name == "chat.ongoing"]
     assert len(every) == 2 and len(caught) == 3
     client.off("*")
     client.load_ongoing_chat()
+    assert idle(5)
     assert len(caught) == 3
 
 

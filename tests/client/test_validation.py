@@ -54,7 +54,13 @@ def future(minutes: int = 60) -> datetime:
         ({"host": "acme.example"}, "host"),
         ({"host": None, "tenant": "Bad_Tenant"}, "tenant"),
         ({"host": None}, "host"),
-        ({"tenant": "acme"}, "host"),
+        ({"host": "https://acme.example\n"}, "host"),
+        ({"host": "https://acme.\texample"}, "host"),
+        ({"company_id": "acmé"}, "company_id"),
+        ({"company_id": "ac\r\nme"}, "company_id"),
+        ({"tenant": "acme\n"}, "tenant"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"timeout": float("inf")}, "timeout"),
         ({"authenticate": None}, "authenticate"),
         ({"authenticate": "a-jwt-string"}, "authenticate"),
         ({"timeout": -1}, "timeout"),
@@ -69,6 +75,12 @@ def test_constructor_refuses(kwargs: Any, argument: str) -> None:
     options.update(kwargs)
     company_id = options.pop("company_id")
     check(ugsdk.Client, argument, company_id, **options)
+
+
+def test_host_wins_over_tenant_which_is_kept_for_display() -> None:
+    # Apps written for the JS SDK give both.
+    client = ugsdk.Client("acme", tenant="acme", host="https://eu.acme.example", authenticate=lambda: "jwt", transport=NoIOTransport())
+    assert client.host == "https://eu.acme.example" and client.tenant == "acme"
 
 
 def test_tenant_derives_host() -> None:

@@ -85,7 +85,7 @@ def test_headers_of_an_authenticated_get(mocked: Any, sleeps: Sleeps) -> None:
         (lambda c: c.get_time_slots(9), "GET", "/menus/9/time_slots", {"lang": "en"}),
         (lambda c: c.get_after_hour_message(), "GET", "/after_hour_message", {"lang": "en"}),
         (lambda c: c.get_trigger("https://x.example/a"), "GET", "/triggers", {"lang": "en"}),
-        (lambda c: c.load_call("a b"), "GET", "/calls/a%20b", {}),
+        (lambda c: c.load_call("a:b"), "GET", "/calls/a%3Ab", {}),
         (lambda c: c.get_prohibited_file_types(), "GET", "/file_types/prohibited", {}),
     ],
 )

@@ -209,15 +209,15 @@ def test_4404_ends_the_pump_with_an_error_listener_call(make_client, sandbox: Sa
     client = make_client()
     recorder = Recorder()
     # A chat that is not this user's is "unknown" to the events route.
-    client._set_chat(chat, remember=False)  # noqa: SLF001 - the only way to point at a foreign chat
+    client._session.set_chat(chat, remember=False)  # noqa: SLF001 - the only way to point at a foreign chat
     recorder.attach(client)
     assert recorder.wait(lambda r: bool(r.errors))
     error, event = recorder.errors[0]
     assert isinstance(error, EventStreamClosed) and error.code == 4404
     assert event.name == "error" and event.chat_id == chat.id
     assert wait_until(lambda: not client.connected)
-    assert client._pump is not None and client._pump.finished.wait(5)  # noqa: SLF001
-    assert client._pump.reason == "chat unknown"  # noqa: SLF001
+    assert client._session.pump is not None and client._session.pump.finished.wait(5)  # noqa: SLF001
+    assert client._session.pump.reason == "chat unknown"  # noqa: SLF001
     assert len(recorder.errors) == 1
 
 
@@ -272,13 +272,20 @@ def test_a_token_renewed_by_the_events_reader_is_announced_by_the_dispatcher(mak
     threads = {}
     renewed = threading.Event()
 
-    def on_authenticated(_):
-        threads.setdefault("authenticated", []).append(threading.current_thread().name)
-        if len(threads["authenticated"]) >= 2:
+    def check_done():
+        if len(threads.get("authenticated", [])) >= 2 and "message" in threads:
             renewed.set()
 
+    def on_authenticated(_):
+        threads.setdefault("authenticated", []).append(threading.current_thread().name)
+        check_done()
+
+    def on_message(_):
+        threads.setdefault("message", threading.current_thread().name)
+        check_done()
+
     client.on("authenticated", on_authenticated)
-    client.on("chat.message", lambda _: threads.setdefault("message", threading.current_thread().name))
+    client.on("chat.message", on_message)
     chat = client.create_chat(menu_id=12)
     sandbox.assign_agent(chat.id)
     sandbox.agent_reply(chat.id, "one")

@@ -64,7 +64,7 @@ def test_a_recording_holds_no_token_no_jwt_and_no_registered_value(tmp_path, san
         client = make_client(recorder, secret=sandbox.company_secret)
         call = client.create_call(menu_id=VA_MENU, phone_number=phone)
         chat_scenario(client, sandbox)
-        token = client._tokens.get()
+        token = client._requester.tokens.get()
     text = path.read_text()
     assert secrets_in(text, [sandbox.company_secret, token, phone]) == []
     assert '"user-1"' not in text and "<SECRET_1>" in text and "<PHONE>" in text

@@ -1,0 +1,345 @@
+"""The one request pipeline: every call, and every opening of the events stream, goes here.
+
+One logical call::
+
+    route + arguments -> Request (URL, headers, JSON body, idempotency key) -> bearer token
+    (exchanging a JWT first when needed) -> transport, retried per the RetryPolicy -> an
+    error status mapped to its exception -> the JSON decoded into a model
+
+Per-call limits (:meth:`ugsdk.Client.with_options`) arrive as a :class:`CallOptions` with each
+call, so they reach the events stream too; nothing here is thread-local.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar
+
+import attrs
+
+from ._version import __version__
+from .auth import Authenticate, TokenCache, token_from_result, unverified_claims
+from .errors import APIError, ChatStateError, DecodeError, TransportError, UgsdkError, error_for_status
+from .models import EndUserToken
+from .retry import RetryPolicy
+from .routes import Route, RouteTable
+from .serde import structure, unstructure
+from .transports.base import EventStream, FilePart, Request, Response, Timeout, Transport
+
+__all__ = ["CallOptions", "Requester", "TransportSlot", "DEFAULT_TIMEOUT", "NO_BODY", "user_agent"]
+
+http_log = logging.getLogger("ugsdk.http")
+
+#: Connect within 5 s, and allow 30 s for an answer: finite, so a stuck server never hangs a
+#: web worker, yet long enough for a slow upload's reply.
+DEFAULT_TIMEOUT = Timeout(connect=5.0, read=30.0)
+
+#: Marks "this call sends no body" (``None`` is a JSON body: ``null``).
+NO_BODY: Any = object()
+
+R = TypeVar("R")
+
+_USER_AGENT: Optional[str] = None
+
+
+def user_agent() -> str:
+    """The ``User-Agent`` of every request, worked out once per process."""
+    global _USER_AGENT
+    if _USER_AGENT is None:
+        try:
+            # Read from the package metadata, so that a client of the sandbox never imports
+            # requests; the cost is paid once per process.
+            from importlib.metadata import version
+
+            backend = " requests/" + ".".join(version("requests").split(".")[:2])
+        except Exception:  # pragma: no cover - requests is a dependency, but metadata may be odd
+            backend = ""
+        py = ".".join(platform.python_version_tuple()[:2])
+        _USER_AGENT = f"ugsdk/{__version__} python/{py}{backend}"
+    return _USER_AGENT
+
+
+@attrs.frozen
+class CallOptions:
+    """The limits of one call: its timeout and its retry policy."""
+
+    timeout: Timeout
+    retry: RetryPolicy
+
+
+def retry_after_seconds(value: Optional[str]) -> Optional[float]:
+    """A ``Retry-After`` header (seconds or an HTTP date) as seconds from now, if readable."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if seconds == seconds and seconds != float("inf") else None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def error_from_response(response: Response) -> APIError:
+    """The exception an error status stands for, with the service's message and code."""
+    message = f"HTTP {response.status}"
+    code = details = None
+    try:
+        payload = response.json()
+    except UgsdkError:
+        payload = None
+        text = response.body[:200].decode("utf-8", "replace").strip()
+        if text:
+            message = f"HTTP {response.status}: {text}"
+    if isinstance(payload, Mapping):
+        if isinstance(payload.get("message"), str):
+            message = payload["message"]
+        code = payload.get("code") if isinstance(payload.get("code"), str) else None
+        details = payload.get("details") if isinstance(payload.get("details"), Mapping) else None
+    return error_for_status(
+        response.status,
+        message,
+        code=code,
+        request_id=response.request_id,
+        details=details,
+        retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+    )
+
+
+def decode(response: Response, cls: Type[R]) -> R:
+    """The response's JSON as ``cls``.
+
+    Raises:
+        DecodeError: the body is not JSON or does not fit ``cls``.
+    """
+    return structure(response.json(), cls)
+
+
+class Requester:
+    """Builds, authenticates, sends, retries and decodes the requests of one end user.
+
+    Args:
+        company_id: sent as ``X-Company-Id`` on every request.
+        base_url: the host and the route table's base path.
+        routes: the route table.
+        authenticate: returns the end user's JWT.
+        transport: returns the transport to use (made lazily by the client).
+        on_new_token: called after every token exchange (the client announces it).
+        is_closed: whether the client was destroyed (calls are then refused).
+        options: the limits of a token exchange made outside any call.
+    """
+
+    def __init__(
+        self,
+        *,
+        company_id: str,
+        base_url: str,
+        routes: RouteTable,
+        authenticate: Authenticate,
+        transport: Callable[[], Transport],
+        on_new_token: Callable[[], None],
+        is_closed: Callable[[], bool],
+        options: CallOptions,
+    ) -> None:
+        self.company_id = company_id
+        self.base_url = base_url
+        self.routes = routes
+        self._authenticate = authenticate
+        self._transport = transport
+        self._is_closed = is_closed
+        self.identifier: Optional[str] = None  # the JWT's identifier, once one was exchanged
+        self.tokens = TokenCache(lambda: self._exchange_jwt(options), on_new_token=on_new_token)
+        self._headers: Tuple[Tuple[str, str], ...] = (
+            ("User-Agent", user_agent()),
+            ("Accept", "application/json"),
+            ("X-Company-Id", company_id),
+        )
+
+    # -- the token ------------------------------------------------------------------------
+
+    def token(self, options: CallOptions) -> str:
+        """A valid end-user token; an exchange made for it keeps the call's limits."""
+        return self.tokens.get(lambda: self._exchange_jwt(options))
+
+    def _exchange_jwt(self, options: CallOptions) -> Tuple[str, float]:
+        jwt_token = token_from_result(self._authenticate())
+        identifier = unverified_claims(jwt_token).get("identifier")
+        self.identifier = identifier if isinstance(identifier, str) else None
+        response = self.send(self.routes.auth_exchange, options, body={"token": jwt_token}, authenticated=False)
+        token = decode(response, EndUserToken)
+        return token.token, float(token.expires_in)
+
+    # -- calls ----------------------------------------------------------------------------
+
+    def call(self, route: Route, cls: Type[R], options: CallOptions, **request: Any) -> R:
+        """:meth:`send`, then the answer decoded as ``cls``."""
+        return decode(self.send(route, options, **request), cls)
+
+    def send(
+        self,
+        route: Route,
+        options: CallOptions,
+        *,
+        path: Optional[Mapping[str, str]] = None,
+        query: Sequence[Tuple[str, str]] = (),
+        body: Any = NO_BODY,
+        files: Sequence[FilePart] = (),
+        form: Sequence[Tuple[str, str]] = (),
+        idempotency_key: Optional[str] = None,
+        authenticated: bool = True,
+    ) -> Response:
+        """Send one logical call, with re-authentication and retries.
+
+        Raises:
+            ChatStateError: the client was destroyed.
+            APIError: the service answered with an error status (after any retries); its
+                ``errors`` hold the earlier attempts' failures.
+            TransportError: no answer (after any retries).
+        """
+        if self._is_closed():
+            raise ChatStateError("this client was destroyed; make a new one")
+        url = self.base_url + route.path(**(path or {}))
+        headers: List[Tuple[str, str]] = list(self._headers)
+        encoded: Optional[bytes] = None
+        if body is not NO_BODY:
+            encoded = json.dumps(unstructure(body), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            headers.append(("Content-Type", "application/json; charset=utf-8"))
+        key = None
+        if route.creates:
+            # Made once per logical call so that every retry is recognised as a repeat.
+            key = idempotency_key or str(uuid.uuid4())
+            headers.append(("Idempotency-Key", key))
+        # A GET, a POST the server dedupes by key, or the token exchange (a repeat only mints
+        # another token) can be sent again after a timeout or a 5xx without harm.
+        safe_to_repeat = route.method == "GET" or key is not None or not route.authenticated
+        # A file object we cannot rewind cannot be sent a second time.
+        rewindable = all(isinstance(p.content, bytes) or p.content.seekable() for p in files)
+        starts = [p.content.tell() if not isinstance(p.content, bytes) else 0 for p in files]
+        transport = self._transport()
+        retry = options.retry
+        attempts = retry.max_retries + 1
+        attempt = 0
+        reauthenticated = False
+        failures: List[UgsdkError] = []
+        while True:
+            token = self.token(options) if authenticated and route.authenticated else None
+            request = Request(
+                route.method,
+                url,
+                query=tuple(query),
+                headers=headers + ([("Authorization", f"Bearer {token}")] if token else []),
+                body=encoded,
+                files=tuple(files),
+                form=tuple(form),
+                route=route.name,
+            )
+            for part, start in zip(files, starts):
+                if not isinstance(part.content, bytes) and part.content.seekable():
+                    part.content.seek(start)
+            began = time.monotonic()
+            error: UgsdkError
+            try:
+                response = transport.send(request, timeout=options.timeout)
+            except TransportError as exc:
+                _log_attempt(request, None, began, attempt, attempts, None, exc)
+                error = exc
+            else:
+                _log_attempt(request, response.status, began, attempt, attempts, response.request_id, None)
+                if response.status < 400:
+                    return response
+                error = error_from_response(response)
+                if response.status == 401 and token is not None and not reauthenticated:
+                    # The token expired or was revoked: fetch a new one and try once more.
+                    reauthenticated = True
+                    self.tokens.invalidate(token)
+                    failures.append(error)
+                    continue
+            if attempt + 1 < attempts and rewindable and retry.retryable(error, safe_to_repeat=safe_to_repeat):
+                delay = retry.delay(attempt, error)
+                if delay is not None:
+                    failures.append(error)
+                    retry.sleep(delay)
+                    attempt += 1
+                    continue
+            if failures:
+                error.errors = tuple(failures)
+            raise error
+
+    def open_events(self, chat_id: int, after: int, options: CallOptions) -> EventStream:
+        """Open a chat's live-events stream with the same headers, token and timeout as a call."""
+        if self._is_closed():
+            raise ChatStateError("this client was destroyed; make a new one")
+        route = self.routes.chat_events
+        request = Request(
+            "GET",
+            self.base_url + route.path(chat_id=chat_id),
+            query=[("after", str(after))],
+            headers=list(self._headers) + [("Authorization", f"Bearer {self.token(options)}")],
+            route=route.name,
+        )
+        return self._transport().open_events(request, timeout=options.timeout)
+
+
+class TransportSlot:
+    """The client's transport: given, or an HTTP transport made on first use (and then the
+    client's to close)."""
+
+    def __init__(self, transport: Optional[Transport], *, owned: bool) -> None:
+        self._transport = transport
+        self.owned = owned
+        self._lock = threading.Lock()
+
+    def get(self) -> Transport:
+        """The transport (made now if the client was given none)."""
+        with self._lock:
+            if self._transport is None:
+                from .transports.http import HTTPTransport
+
+                self._transport = HTTPTransport()
+            return self._transport
+
+    def close(self) -> None:
+        """Close the transport if the client made it."""
+        with self._lock:
+            transport = self._transport
+        if self.owned and transport is not None:
+            transport.close()
+
+
+def _log_attempt(
+    request: Request,
+    status: Optional[int],
+    began: float,
+    attempt: int,
+    attempts: int,
+    request_id: Optional[str],
+    error: Optional[Exception],
+) -> None:
+    if not http_log.isEnabledFor(logging.INFO):
+        return
+    outcome = str(status) if status is not None else f"failed ({type(error).__name__}: {error})"
+    # The URL path holds only ids; the query holds no secrets by construction.
+    http_log.info(
+        "%s %s route=%s -> %s in %.0f ms (attempt %d/%d) request_id=%s",
+        request.method,
+        request.path,
+        request.route,
+        outcome,
+        (time.monotonic() - began) * 1000,
+        attempt + 1,
+        attempts,
+        request_id or "-",
+    )

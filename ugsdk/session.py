@@ -1,0 +1,295 @@
+"""The chat session of one client: the current chat, its store, its live events and feeds.
+
+:class:`ugsdk.Client` checks arguments and sends requests; everything with state that lives
+between calls is here:
+
+- the current chat, as last seen, and its id in the :class:`~ugsdk.store.ChatStore`;
+- what the chat's later calls reuse: the survey and the upload rules;
+- the listeners, the one :class:`~ugsdk.dispatch.Dispatcher` that calls them, the events
+  pump that follows the chat, and the ``events()`` feeds.
+
+The pump sees the session only through :class:`ugsdk.live.PumpHost`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from typing import Any, List, Optional, Tuple
+
+from . import events as ev
+from ._requester import CallOptions, Requester, decode
+from .dispatch import Dispatcher
+from .errors import ChatStateError
+from .live import EventFeed, EventPump, ReconnectPolicy
+from .models import Chat, ChatSurvey, Message, ProhibitedFileTypes
+from .store import ChatStore
+from .transports.base import EventStream
+
+__all__ = ["ChatSession", "is_chat_listener"]
+
+log = logging.getLogger("ugsdk")
+
+
+def is_chat_listener(name: str) -> bool:
+    """Whether a listener of ``name`` wants the chat's live events."""
+    return name == ev.ALL or name.startswith("chat.")
+
+
+class ChatSession:
+    """The state one client keeps between calls (shared by its ``with_options`` views).
+
+    Args:
+        requester: sends the session's own requests (gap fills, the events stream).
+        store: where the ongoing chat's id is kept.
+        store_key: the caller's key for this end user, or ``None`` to derive one.
+        company_id: part of a derived store key.
+        reconnect: waits between reconnections of the events stream.
+        shutdown_timeout: the longest a stop waits for a listener.
+    """
+
+    def __init__(
+        self,
+        *,
+        requester: Requester,
+        store: ChatStore,
+        store_key: Optional[str],
+        company_id: str,
+        reconnect: ReconnectPolicy,
+        shutdown_timeout: float,
+    ) -> None:
+        self.requester = requester
+        self.store = store
+        self._store_key = store_key
+        self._company_id = company_id
+        self.reconnect = reconnect
+        self.shutdown_timeout = shutdown_timeout
+        self.listeners = ev.Listeners()
+        self.dispatcher = Dispatcher()
+        self.lock = threading.RLock()
+        self.closed = False
+        self._ready = False
+        self._chat: Optional[Chat] = None
+        self._survey: Optional[Tuple[int, ChatSurvey]] = None
+        self.file_rules: Optional[ProhibitedFileTypes] = None
+        self.pump: Optional[EventPump] = None
+        self._feeds: List[EventFeed] = []
+
+    # -- the current chat -----------------------------------------------------------------
+
+    @property
+    def chat(self) -> Optional[Chat]:
+        """The current chat as last seen."""
+        return self._chat
+
+    def current(self, *, open_only: bool = False) -> Chat:
+        """The current chat.
+
+        Raises:
+            ChatStateError: there is none, or (``open_only``) it has ended.
+        """
+        chat = self._chat
+        if chat is None:
+            raise ChatStateError("there is no current chat: call create_chat, resume_chat or load_ongoing_chat first")
+        if open_only and chat.status.is_ended:
+            raise ChatStateError(f"chat {chat.id} is {chat.status.value}; it takes no more messages")
+        return chat
+
+    def set_chat(self, chat: Optional[Chat], *, remember: bool = True) -> None:
+        """Make ``chat`` current (and remember it in the store, or forget it once ended)."""
+        with self.lock:
+            self._chat = chat
+        if chat is None or not remember:
+            return
+        if chat.status.is_ended:
+            self.store.delete(self.key())
+        else:
+            self.store.set(self.key(), chat.id)
+
+    def refresh(self, chat: Chat) -> None:
+        """Take a newer view of ``chat`` if it is the current one."""
+        current = self._chat
+        if current is not None and current.id == chat.id:
+            self.set_chat(chat)
+
+    def key(self) -> str:
+        """This end user's key in the store."""
+        if self._store_key:
+            return self._store_key
+        identifier = self.requester.identifier
+        if identifier:
+            return f"{self._company_id}:{identifier}"
+        # Guests have nothing that tells one from another, so without a store_key (a web
+        # session id, say) a guest's chat is remembered for this client only.
+        return f"{self._company_id}:guest:{id(self):x}"
+
+    def remember_survey(self, chat_id: int, survey: ChatSurvey) -> None:
+        """Keep the survey of ``chat_id`` for the answers' checks."""
+        self._survey = (chat_id, survey)
+
+    def survey_of(self, chat_id: int) -> Optional[ChatSurvey]:
+        """The survey fetched for ``chat_id``, if any."""
+        cached = self._survey
+        return cached[1] if cached is not None and cached[0] == chat_id else None
+
+    def follow(self, chat: Chat, options: CallOptions) -> None:
+        """Make ``chat`` current; live events follow it when someone listens."""
+        pump = self.pump
+        if pump is not None and pump.chat_id != chat.id:
+            self.stop_pump()
+        self.set_chat(chat)
+        if self.listeners.has_any(is_chat_listener):
+            self.maybe_connect(options)
+
+    def forget(self) -> None:
+        """Drop the current chat here and in the store, stop its events, emit
+        ``chat.destroyed`` (the ``destroy_chat`` of the SDK)."""
+        with self.lock:
+            chat, self._chat = self._chat, None
+        if chat is None:
+            return
+        # The feeds end after chat.destroyed, which they must still receive.
+        self.stop_pump(end_feeds=False)
+        if self.store.get(self.key()) == chat.id:
+            self.store.delete(self.key())
+        self.emit(ev.Event(ev.CHAT_DESTROYED, None, chat_id=chat.id))
+        self.dispatcher.post(self.end_feeds)
+
+    # -- events ---------------------------------------------------------------------------
+
+    def emit(self, event: ev.Event) -> None:
+        """Deliver ``event`` through the dispatcher, in turn with every other event."""
+        self.dispatcher.emit(functools.partial(self.deliver, event))
+
+    def emit_named(self, name: str, data: Any = None) -> None:
+        """Emit a client-side event about the current chat."""
+        chat = self._chat
+        self.emit(ev.Event(name, data, chat_id=chat.id if chat else None))
+
+    def announce_token(self) -> None:
+        """A token was exchanged: ``authenticated``, and ``ready`` the first time."""
+        with self.lock:
+            first, self._ready = not self._ready, True
+        self.emit(ev.Event(ev.AUTHENTICATED))
+        if first:
+            self.emit(ev.Event(ev.READY))
+
+    def deliver(self, event: ev.Event) -> None:
+        """Call the listeners and feed the iterators (on the dispatcher only)."""
+        self.listeners.emit(event)
+        with self.lock:
+            feeds = list(self._feeds)
+        for feed in feeds:
+            feed.put(event)
+
+    def maybe_connect(self, options: CallOptions) -> None:
+        """Start the live events if a chat is current and still going."""
+        chat = self._chat
+        if chat is not None and not chat.status.is_ended and not self.closed:
+            self.connect(chat, after=0, options=options)
+
+    def connect(self, chat: Chat, *, after: int, options: CallOptions) -> None:
+        """Follow ``chat``'s live events (idempotent while a pump of it runs)."""
+        with self.lock:
+            pump = self.pump
+            if pump is not None and pump.chat_id == chat.id and pump.alive:
+                return
+            pump = EventPump(_PumpLink(self, options), self.dispatcher, chat.id, after=after, reconnect=self.reconnect)
+            self.pump = pump
+        pump.start()
+
+    @property
+    def connected(self) -> bool:
+        """Whether live events of the current chat are being delivered."""
+        pump = self.pump
+        return pump is not None and pump.alive
+
+    def open_feed(self, timeout: Optional[float]) -> EventFeed:
+        """A new ``events()`` iterator, fed from now on."""
+        feed = EventFeed(timeout, self._drop_feed)
+        with self.lock:
+            self._feeds.append(feed)
+        return feed
+
+    def _drop_feed(self, feed: EventFeed) -> None:
+        with self.lock:
+            if feed in self._feeds:
+                self._feeds.remove(feed)
+
+    def end_feeds(self) -> None:
+        """End every ``events()`` iterator."""
+        with self.lock:
+            feeds, self._feeds = self._feeds, []
+        for feed in feeds:
+            feed.end()
+
+    def stop_pump(self, *, end_feeds: bool = True, timeout: Optional[float] = None) -> None:
+        """Stop the live events (waiting up to ``timeout``, default ``shutdown_timeout``)."""
+        with self.lock:
+            pump, self.pump = self.pump, None
+        bound = self.shutdown_timeout if timeout is None else timeout
+        if pump is not None and not pump.stop(bound):
+            log.warning("a listener of chat %s is still running after %.1fs; left to finish", pump.chat_id, bound)
+        # A pump stopped here is no longer the session's, so it leaves the feeds to us.
+        if pump is not None and end_feeds:
+            self.end_feeds()
+
+    def pump_finished(self, pump: EventPump) -> None:
+        """Only a pump that ended on its own (chat ended, chat unknown) ends the feeds here;
+        one the session stopped is no longer ``self.pump``, and whoever stopped it ends them."""
+        with self.lock:
+            mine = self.pump is pump
+        if mine:
+            self.end_feeds()
+
+    def close(self) -> None:
+        """Stop everything, within ``shutdown_timeout`` in all (the ``destroy`` of the SDK)."""
+        with self.lock:
+            if self.closed:
+                return
+            self.closed = True
+            self._chat = None
+        self.stop_pump(end_feeds=False)
+        self.end_feeds()
+        self.listeners.clear()
+        self.dispatcher.close(0.0)
+
+
+class _PumpLink:
+    """The session as one pump sees it: the narrow :class:`ugsdk.live.PumpHost`, with the
+    limits of the call that started the pump."""
+
+    def __init__(self, session: ChatSession, options: CallOptions) -> None:
+        self._session = session
+        self._options = options
+
+    def open_event_stream(self, chat_id: int, after: int) -> EventStream:
+        return self._session.requester.open_events(chat_id, after, self._options)
+
+    def refresh_token(self) -> None:
+        self._session.requester.tokens.invalidate()
+
+    def fetch_messages_after(self, chat_id: int, after_index: int) -> List[Message]:
+        requester = self._session.requester
+        response = requester.send(
+            requester.routes.fetch_messages, self._options, path={"chat_id": str(chat_id)}, query=[("after", str(after_index))]
+        )
+        return decode(response, List[Message])
+
+    def fetch_chat(self, chat_id: int) -> Chat:
+        requester = self._session.requester
+        return requester.call(requester.routes.load_chat, Chat, self._options, path={"chat_id": str(chat_id)})
+
+    def apply_chat(self, chat: Chat) -> None:
+        self._session.refresh(chat)
+
+    def deliver(self, event: ev.Event) -> None:
+        self._session.deliver(event)
+
+    def report(self, error: BaseException, event: ev.Event) -> None:
+        self._session.listeners.report(error, event)
+
+    def pump_finished(self, pump: EventPump) -> None:
+        self._session.pump_finished(pump)
+
