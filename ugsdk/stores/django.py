@@ -15,6 +15,7 @@ write wins, which is enough for the chat id: only one chat per end user is open 
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import Any, Callable, Optional
 
@@ -71,8 +72,9 @@ class DjangoCacheStore(_StateStoreBase):
             if new.is_empty:
                 cache.delete(full)
             else:
-                # The timeout is always given: None here means "never" to Django, on purpose.
-                cache.set(full, new.to_json(), timeout=None if self.ttl is None else int(self.ttl))
+                # The timeout is always given (whole seconds, at least one: 0 would mean "do not
+                # keep"); None here means "never" to Django, on purpose.
+                cache.set(full, new.to_json(), timeout=None if self.ttl is None else max(1, math.ceil(self.ttl)))
 
     def __repr__(self) -> str:
         name = self._cache if isinstance(self._cache, str) else type(self._cache).__name__
