@@ -6,20 +6,25 @@ Measures:
   (b) ``destroy()`` time with an idle pump, and with a blocked ``chat.message`` callback
       (``shutdown_timeout=2.0``: destroy must give up on the listener after ~2 s).
 
-Run: ``python bench/live_events.py`` (takes about 10 s).
+Run: ``python -m bench.live_events`` (takes about 10 s; ``--quick`` about 4 s).
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import threading
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Sequence
 
-import ugsdk
-from ugsdk.live import ReconnectPolicy
-from ugsdk.sandbox import ManualClock, Sandbox
+if __package__ in (None, ""):  # run as a script: make the ``bench`` package importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import ugsdk  # noqa: E402
+from bench import Figure  # noqa: E402
+from ugsdk.live import ReconnectPolicy  # noqa: E402
+from ugsdk.sandbox import ManualClock, Sandbox  # noqa: E402
 
 REPLIES = 500
 IDLE_DESTROYS = 20
@@ -43,7 +48,7 @@ def _percentile(values: List[float], q: float) -> float:
     return ordered[k]
 
 
-def bench_latency() -> List[float]:
+def bench_latency(replies: int = REPLIES) -> List[float]:
     sandbox = Sandbox(clock=ManualClock())
     client = _client(sandbox)
     arrived: Dict[str, float] = {}
@@ -60,7 +65,7 @@ def bench_latency() -> List[float]:
         chat = client.create_chat(menu_id=QUEUE_MENU)
         sandbox.advance(120)  # the agent joins (and greets)
         latencies: List[float] = []
-        for i in range(REPLIES + 20):  # the first 20 warm up
+        for i in range(replies + 20):  # the first 20 warm up
             text = f"reply {i}"
             began = time.perf_counter()
             sandbox.agent_reply(chat.id, text)
@@ -105,12 +110,27 @@ def _row(name: str, values: List[float], unit: str, scale: float) -> str:
     return f"| {name:<40} | {len(values):>5} | {med:>10.3f} | {p95:>10.3f} | {max(values) * scale:>10.3f} | {unit:<4} |"
 
 
-def main() -> int:
+def figures(quick: bool = False) -> List[Figure]:
+    """The median latency and destroy() times, for the runner's table (no baselines)."""
+    latencies = bench_latency(100 if quick else REPLIES)
+    idle = [_timed_destroy(blocked=False) for _ in range(5 if quick else IDLE_DESTROYS)]
+    blocked = [_timed_destroy(blocked=True) for _ in range(1 if quick else BLOCKED_DESTROYS)]
+    return [
+        Figure("agent_reply -> chat.message callback, median", statistics.median(latencies) * 1e3, "ms",
+               note=f"p95 {_percentile(latencies, 0.95) * 1e3:.3g} ms, in-memory sandbox"),
+        Figure("destroy(), idle pump, median", statistics.median(idle) * 1e3, "ms"),
+        Figure("destroy(), blocked callback, max", max(blocked), "s", note=f"bound {SHUTDOWN_TIMEOUT:g} s"),
+    ]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    quick = "--quick" in args
     began = time.perf_counter()
     threads_before = threading.active_count()
-    latencies = bench_latency()
-    idle = [_timed_destroy(blocked=False) for _ in range(IDLE_DESTROYS)]
-    blocked = [_timed_destroy(blocked=True) for _ in range(BLOCKED_DESTROYS)]
+    latencies = bench_latency(100 if quick else REPLIES)
+    idle = [_timed_destroy(blocked=False) for _ in range(5 if quick else IDLE_DESTROYS)]
+    blocked = [_timed_destroy(blocked=True) for _ in range(1 if quick else BLOCKED_DESTROYS)]
     print(f"ugsdk {ugsdk.__version__} live events on the in-memory sandbox (python {sys.version.split()[0]})")
     print()
     print(f"| {'measure':<40} | {'n':>5} | {'median':>10} | {'p95':>10} | {'max':>10} | unit |")

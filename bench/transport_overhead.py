@@ -10,47 +10,38 @@ Against the sandbox server (started as a separate process, so its own work is no
 - upload memory: the peak Python memory of ``send_file_message(path)`` (streamed multipart)
   against ``requests``' own ``files=`` upload of the same file.
 
-Each line prints the baseline, ugsdk, and their ratio. Run: ``python bench/transport_overhead.py``.
+Each line prints the baseline, ugsdk, and their ratio. Run: ``python -m bench.transport_overhead``
+(``--quick`` for fewer rounds).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import tracemalloc
-from typing import Callable, List, Tuple
+from typing import Callable, List, Optional, Sequence
 
-import requests
-import websocket
+if __package__ in (None, ""):  # run as a script: make the ``bench`` package importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import ugsdk
+import requests  # noqa: E402
+import websocket  # noqa: E402
+
+import ugsdk  # noqa: E402
+from bench import Figure, exchange_token, format_table, start_server, stop_server  # noqa: E402
 
 REQUESTS = 300
 REPLIES = 150  # agent replies before the events are read: ~3 events each
+EVENT_ROUNDS = 5
 UPLOAD_BYTES = 12 * 1024 * 1024
 
 
-def start_server() -> Tuple[subprocess.Popen, str, str]:  # type: ignore[type-arg]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ugsdk", "sandbox", "serve", "--port", "0"],
-        stdout=subprocess.PIPE, text=True,
-    )
-    assert proc.stdout is not None
-    lines = [proc.stdout.readline() for _ in range(3)]
-    url = re.search(r"listening on (\S+)", lines[0])
-    secret = re.search(r"JWTSigner\('([^']+)'", "".join(lines))
-    assert url and secret, lines
-    return proc, url.group(1), secret.group(1)
-
-
-def timed(fn: Callable[[], None], repeat: int) -> List[float]:
+def timed(fn: Callable[[], object], repeat: int) -> List[float]:
     out = []
     for _ in range(repeat):
         began = time.perf_counter()
@@ -59,20 +50,17 @@ def timed(fn: Callable[[], None], repeat: int) -> List[float]:
     return out
 
 
-def row(name: str, baseline: float, ours: float, unit: str) -> None:
-    print(f"{name:<34} {baseline:>10.3f} {ours:>10.3f} {unit:<6} ratio {ours / baseline:5.2f}")
-
-
-def main() -> int:
-    proc, url, secret = start_server()
+def measure(url: str, secret: str, *, requests_count: int, replies: int, event_rounds: int) -> List[Figure]:
+    """The three overheads against a running sandbox server."""
+    figures: List[Figure] = []
+    client = ugsdk.Client("sandbox", host=url, authenticate=ugsdk.JWTSigner(secret, identifier="bench"),
+                          store=ugsdk.MemoryChatStore())
+    session = requests.Session()
     try:
-        client = ugsdk.Client("sandbox", host=url, authenticate=ugsdk.JWTSigner(secret, identifier="bench"),
-                              store=ugsdk.MemoryChatStore())
         client.get_company()  # authenticate once, warm the pool
-        token = client._requester.tokens.get()
+        token = exchange_token(url, secret, identifier="bench")  # the same end user: the chat is theirs
         headers = {"Authorization": f"Bearer {token}", "X-Company-Id": "sandbox", "Accept": "application/json"}
-        session = requests.Session()
-        raw_url = f"{url}/api/v2/menus/11/wait_times"
+        raw_url = f"{url}{ugsdk.ROUTES.base_path}/menus/11/wait_times"
 
         def raw_get() -> None:
             response = session.get(raw_url, params={"lang": "en"}, headers=headers, timeout=(5, 30))
@@ -80,21 +68,21 @@ def main() -> int:
             response.json()
 
         raw_get()
-        print(f"{'measure':<34} {'baseline':>10} {'ugsdk':>10}")
         # Interleaved, so that neither side profits from a warmer server or machine.
         raw: List[float] = []
         ours: List[float] = []
-        for _ in range(REQUESTS):
+        for _ in range(requests_count):
             raw += timed(raw_get, 1)
             ours += timed(lambda: client.get_wait_times(11), 1)
-        row("GET wait times, median", statistics.median(raw) * 1e3, statistics.median(ours) * 1e3, "ms")
+        figures.append(Figure("GET wait times, median", statistics.median(ours) * 1e3, "ms",
+                              statistics.median(raw) * 1e3, None, "baseline: requests.Session"))
 
         # Events: one chat with many events, read from the start by each side.
         chat = client.create_chat(menu_id=12)
-        for i in range(REPLIES):
+        for i in range(replies):
             client.send_text_message(f"message {i}")
         expected = len(client.fetch_messages())
-        ws_url = url.replace("http://", "ws://") + f"/api/v2/chats/{chat.id}/events?after=0"
+        ws_url = url.replace("http://", "ws://") + f"{ugsdk.ROUTES.base_path}/chats/{chat.id}/events?after=0"
 
         def raw_events() -> None:
             ws = websocket.create_connection(ws_url, header=[f"{k}: {v}" for k, v in headers.items()], timeout=10)
@@ -122,17 +110,20 @@ def main() -> int:
             client.off("chat.message", on_message)
             client.disconnect()
 
-        raw_ev = timed(raw_events, 5)
-        our_ev = timed(ugsdk_events, 5)
-        row(f"read {expected} messages as events", statistics.median(raw_ev) * 1e3,
-            statistics.median(our_ev) * 1e3, "ms")
+        raw_ev: List[float] = []
+        our_ev: List[float] = []
+        for _ in range(event_rounds):
+            raw_ev += timed(raw_events, 1)
+            our_ev += timed(ugsdk_events, 1)
+        figures.append(Figure(f"read {expected} messages as events, median", statistics.median(our_ev) * 1e3, "ms",
+                              statistics.median(raw_ev) * 1e3, None, "baseline: websocket-client loop"))
 
         # Upload memory: a file on disk, sent as multipart.
         with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as fh:
             fh.write(os.urandom(UPLOAD_BYTES))
             path = fh.name
         try:
-            upload_url = f"{url}/api/v2/chats/{chat.id}/messages/files"
+            upload_url = f"{url}{ugsdk.ROUTES.base_path}/chats/{chat.id}/messages/files"
 
             def raw_upload() -> None:
                 with open(path, "rb") as f:
@@ -147,14 +138,29 @@ def main() -> int:
                 upload()
                 peaks.append(tracemalloc.get_traced_memory()[1] / 2**20)
                 tracemalloc.stop()
-            row(f"upload {UPLOAD_BYTES >> 20} MiB, peak memory", peaks[0], peaks[1], "MiB")
+            figures.append(Figure(f"upload {UPLOAD_BYTES >> 20} MiB, peak Python memory", peaks[1], "MiB", peaks[0],
+                                  None, "baseline: requests files="))
         finally:
             os.unlink(path)
+    finally:
         client.destroy()
         session.close()
+    return figures
+
+
+def figures(quick: bool = False) -> List[Figure]:
+    proc, url, secret = start_server()
+    try:
+        if quick:
+            return measure(url, secret, requests_count=60, replies=40, event_rounds=2)
+        return measure(url, secret, requests_count=REQUESTS, replies=REPLIES, event_rounds=EVENT_ROUNDS)
     finally:
-        proc.terminate()
-        proc.wait(15)
+        stop_server(proc)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    print(format_table(figures(quick="--quick" in args)))
     return 0
 
 

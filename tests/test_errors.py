@@ -13,6 +13,8 @@ from ugsdk.errors import (
     AuthenticationError,
     BadRequestError,
     CassetteError,
+    FeedOverflowError,
+    StoreError,
     ChatStateError,
     ConflictError,
     ConnectError,
@@ -52,6 +54,8 @@ TREE = {
     RateLimitError: APIError,
     ServerError: APIError,
     DecodeError: UgsdkError,
+    FeedOverflowError: UgsdkError,
+    StoreError: UgsdkError,
     CassetteError: UgsdkError,
 }
 
@@ -93,6 +97,10 @@ def _instance(cls: Type[BaseException]) -> BaseException:
         return cls("must be E.164", argument="phone_number")
     if cls is EventStreamClosed:
         return cls("socket closed", code=4401, reason="token expired")
+    if cls is DecodeError:
+        return cls("does not fit", problems=("Chat.id: expected an int",))
+    if cls is StoreError:
+        return cls("store failed", chat={"id": 7})
     if issubclass(cls, (RateLimitError, ServerError)):
         return cls(
             "slow down", status=429 if cls is RateLimitError else 503, code="rate_limited",

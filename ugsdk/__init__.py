@@ -12,16 +12,15 @@ The Python counterpart of the vendor's headless web SDK, for servers, scripts an
     menus = client.get_menus()
 
 ``ugsdk.Client.for_sandbox()`` gives a client of an in-process fake contact center, with no
-account and no network. Importing ugsdk loads no networking or server library: the HTTP
-transport, the WebSocket client and the sandbox load on first use.
+account and no network. Importing ugsdk loads almost nothing: each name below loads its
+module the first time it is used (the client, the models, the HTTP transport and the
+WebSocket client, the sandbox), so scripts pay only for what they touch.
 """
 
 import logging
+from typing import TYPE_CHECKING, Any, Dict, List
 
-from . import events
 from ._version import __version__
-from .auth import JWTSigner
-from .client import DEFAULT_TIMEOUT, Client
 from .errors import (
     APIError,
     AuthenticationError,
@@ -32,6 +31,8 @@ from .errors import (
     ConnectError,
     DecodeError,
     EventStreamClosed,
+    FeedOverflowError,
+    StoreError,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
@@ -43,53 +44,110 @@ from .errors import (
     UnprocessableEntityError,
     ValidationError,
 )
-from .events import Event
-from .models import (
-    Agent,
-    Call,
-    CallRequest,
-    CallStatus,
-    CallType,
-    ChannelType,
-    Chat,
-    ChatDeflection,
-    ChatRating,
-    ChatRequest,
-    ChatStatus,
-    ChatSurvey,
-    CobrowseCode,
-    CobrowseSession,
-    Company,
-    CustomData,
-    CustomDataField,
-    Email,
-    EmailRequest,
-    EmailStatus,
-    EndUser,
-    ExternalChatTransfer,
-    Identity,
-    LanguageOption,
-    MenuChannel,
-    MenuItem,
-    MenuResponse,
-    Message,
-    MessageType,
-    NotiEvent,
-    ProhibitedFileTypes,
-    QuestionType,
-    SurveyQuestion,
-    Trigger,
-    UserType,
-    VirtualAgent,
-    WaitTimes,
-)
-from .retry import RetryPolicy
-from .routes import ROUTES, RouteTable
-from .store import ChatStore, FileChatStore, MemoryChatStore
-from .transports.base import Timeout
+
+if TYPE_CHECKING:  # what type checkers see; at run time the names load on first use
+    from . import events
+    from .auth import JWTSigner
+    from .client import DEFAULT_TIMEOUT, Client
+    from .events import Event
+    from .models import (
+        Agent,
+        Call,
+        CallRequest,
+        CallStatus,
+        CallType,
+        ChannelType,
+        Chat,
+        ChatDeflection,
+        ChatRating,
+        ChatRequest,
+        ChatStatus,
+        ChatSurvey,
+        CobrowseCode,
+        CobrowseSession,
+        Company,
+        CustomData,
+        CustomDataField,
+        Email,
+        EmailRequest,
+        EmailStatus,
+        EndUser,
+        ExternalChatTransfer,
+        Identity,
+        LanguageOption,
+        MenuChannel,
+        MenuItem,
+        MenuResponse,
+        Message,
+        MessageType,
+        NotiEvent,
+        ProhibitedFileTypes,
+        QuestionType,
+        SurveyQuestion,
+        Trigger,
+        UserType,
+        VirtualAgent,
+        WaitTimes,
+    )
+    from .retry import RetryPolicy
+    from .routes import ROUTES, RouteTable
+    from .store import ChatStore, FileChatStore, MemoryChatStore
+    from .transports.base import Timeout
 
 # A library never configures logging; this keeps "No handlers" warnings away on old setups.
 logging.getLogger("ugsdk").addHandler(logging.NullHandler())
+
+# Where each lazily loaded name lives (the errors above are cheap and loaded at once, so that
+# ``except ugsdk.UgsdkError`` never imports anything).
+_MODELS = "models"
+_LAZY: Dict[str, str] = {
+    "events": "",
+    "JWTSigner": "auth",
+    "Client": "client",
+    "DEFAULT_TIMEOUT": "client",
+    "Event": "events",
+    "RetryPolicy": "retry",
+    "ROUTES": "routes",
+    "RouteTable": "routes",
+    "ChatStore": "store",
+    "FileChatStore": "store",
+    "MemoryChatStore": "store",
+    "Timeout": "transports.base",
+}
+_LAZY.update(
+    dict.fromkeys(
+        (
+            "Agent", "Call", "CallRequest", "CallStatus", "CallType", "ChannelType", "Chat",
+            "ChatDeflection", "ChatRating", "ChatRequest", "ChatStatus", "ChatSurvey", "CobrowseCode",
+            "CobrowseSession", "Company", "CustomData", "CustomDataField", "Email", "EmailRequest",
+            "EmailStatus", "EndUser", "ExternalChatTransfer", "Identity", "LanguageOption",
+            "MenuChannel", "MenuItem", "MenuResponse", "Message", "MessageType", "NotiEvent",
+            "ProhibitedFileTypes", "QuestionType", "SurveyQuestion", "Trigger", "UserType",
+            "VirtualAgent", "WaitTimes",
+        ),
+        _MODELS,
+    )
+)
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name's module on first use (PEP 562), then keep the name here."""
+    where = _LAZY.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    if where == "":
+        value: Any = importlib.import_module(f"{__name__}.{name}")
+    else:
+        value = getattr(importlib.import_module(f"{__name__}.{where}"), name)
+    globals()[name] = value  # later lookups find it without coming here
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "APIError",
@@ -126,6 +184,8 @@ __all__ = [
     "EndUser",
     "Event",
     "EventStreamClosed",
+    "FeedOverflowError",
+    "StoreError",
     "ExternalChatTransfer",
     "FileChatStore",
     "Identity",

@@ -26,12 +26,13 @@ import attrs
 
 from ._version import __version__
 from .auth import Authenticate, TokenCache, token_from_result, unverified_claims
-from .errors import APIError, ChatStateError, DecodeError, TransportError, UgsdkError, error_for_status
+from .errors import APIError, ChatStateError, DecodeError, TransportError, UgsdkError, ValidationError, error_for_status
 from .models import EndUserToken
 from .retry import RetryPolicy
 from .routes import Route, RouteTable
 from .serde import structure, unstructure
-from .transports.base import EventStream, FilePart, Request, Response, Timeout, Transport
+from .validation import MAX_SECONDS
+from .transports.base import EventStream, FilePart, Request, Response, Timeout, Transport, scrub_secrets
 
 __all__ = ["CallOptions", "Requester", "TransportSlot", "DEFAULT_TIMEOUT", "NO_BODY", "user_agent"]
 
@@ -101,7 +102,7 @@ def error_from_response(response: Response) -> APIError:
         payload = response.json()
     except UgsdkError:
         payload = None
-        text = response.body[:200].decode("utf-8", "replace").strip()
+        text = scrub_secrets(response.body[:200].decode("utf-8", "replace").strip())
         if text:
             message = f"HTTP {response.status}: {text}"
     if isinstance(payload, Mapping):
@@ -180,7 +181,13 @@ class Requester:
         self.identifier = identifier if isinstance(identifier, str) else None
         response = self.send(self.routes.auth_exchange, options, body={"token": jwt_token}, authenticated=False)
         token = decode(response, EndUserToken)
-        return token.token, float(token.expires_in)
+        if not token.token.isascii() or not token.token.isprintable() or not token.token.strip():
+            # It travels in every Authorization header; never quoted, being a secret.
+            raise DecodeError("the auth answer's token is not printable ASCII")
+        expires_in = float(token.expires_in)
+        if not 0 < expires_in <= MAX_SECONDS:
+            raise DecodeError(f"the auth answer's expires_in is not a sane lifetime: {token.expires_in!r}")
+        return token.token, expires_in
 
     # -- calls ----------------------------------------------------------------------------
 
@@ -215,7 +222,7 @@ class Requester:
         headers: List[Tuple[str, str]] = list(self._headers)
         encoded: Optional[bytes] = None
         if body is not NO_BODY:
-            encoded = json.dumps(unstructure(body), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            encoded = _encode_json(body)
             headers.append(("Content-Type", "application/json; charset=utf-8"))
         key = None
         if route.creates:
@@ -317,6 +324,15 @@ class TransportSlot:
             transport = self._transport
         if self.owned and transport is not None:
             transport.close()
+
+
+def _encode_json(body: Any) -> bytes:
+    # Arguments were checked already; this is the last guard, so that a value JSON cannot
+    # carry exactly is refused, never sent altered (NaN) or raised as a foreign exception.
+    try:
+        return json.dumps(unstructure(body), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    except (TypeError, ValueError, RecursionError, UnicodeEncodeError) as exc:
+        raise ValidationError(f"cannot be sent as JSON: {exc}", argument="body") from None
 
 
 def _log_attempt(

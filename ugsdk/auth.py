@@ -46,6 +46,9 @@ def token_from_result(result: Any) -> str:
             f"must return a JWT string or {{'token': <JWT string>}}, returned a {shape}",
             argument="authenticate",
         )
+    if not token.isascii() or not token.isprintable():
+        # A JWT is base64url text; anything else cannot be one (and is not echoed back).
+        raise ValidationError("returned a string that is not a JWT (it has non-ASCII or control characters)", argument="authenticate")
     return token
 
 

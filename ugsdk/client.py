@@ -20,6 +20,7 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Set,
     Tuple,
     Type,
     TypeVar,
@@ -71,23 +72,37 @@ __all__ = ["Client", "DEFAULT_TIMEOUT"]
 
 R = TypeVar("R")
 M = TypeVar("M")
+F = TypeVar("F", bound=Callable[..., Any])
+#: What ``on`` / ``once`` / ``off`` take: a documented name, or one made with ``events.custom``.
+ListenerName = Union[ev.EventName, ev.CustomEventName]
+
+# Built once: most clients keep the default limits, and constructing clients is on the path
+# of every web request that makes one.
+_DEFAULT_OPTIONS = CallOptions(DEFAULT_TIMEOUT, RetryPolicy())
+_STORE_TYPES: Set[type] = set()
 
 
-def _build(cls: Type[M], given: Optional[M], fields: Mapping[str, Any], what: str) -> M:
-    """The request object from either an instance or keyword fields, never both."""
+def _build(cls: Type[M], given: Any, fields: Mapping[str, Any], what: str) -> M:
+    """The request object from an instance, a mapping of its fields (the JS SDK's object
+    literal), or keyword fields; never two of them at once."""
     if given is not None:
         if fields:
             raise ValidationError(
-                f"pass a {cls.__name__} or keyword fields, not both (got {', '.join(sorted(fields))})",
+                f"pass a {cls.__name__}, a dict or keyword fields, not two of them (got {', '.join(sorted(fields))})",
                 argument=what,
             )
-        if not isinstance(given, cls):
-            raise ValidationError(f"must be a {cls.__name__}, got {type(given).__name__}", argument=what)
-        return given
+        if isinstance(given, cls):
+            return given
+        if not isinstance(given, Mapping):
+            raise ValidationError(f"must be a {cls.__name__} or a dict of its fields, got {type(given).__name__}", argument=what)
+        for key in given:
+            if not isinstance(key, str):
+                raise ValidationError(f"keys must be field names, got {key!r}", argument=what)
+        fields = given
     known = {f.name: f for f in attrs.fields(cls)}  # type: ignore[arg-type]
     for name in fields:
         if name not in known:
-            raise ValidationError(f"is not a field of {cls.__name__}", argument=name)
+            raise ValidationError(f"is not a field of {cls.__name__} (fields: {', '.join(known)})", argument=name)
     for name, field in known.items():
         if field.default is attrs.NOTHING and name not in fields:
             raise ValidationError("is required", argument=name)
@@ -160,11 +175,13 @@ class Client:
             raise ValidationError("must have send(), open_events() and close()", argument="transport")
         if not isinstance(routes, RouteTable):
             raise ValidationError(f"must be a RouteTable, got {type(routes).__name__}", argument="routes")
-        if store is not None and not isinstance(store, ChatStore):
-            raise ValidationError("must have get(), set() and delete()", argument="store")
+        if store is not None and type(store) not in _STORE_TYPES:
+            if not isinstance(store, ChatStore):
+                raise ValidationError("must have get(), set() and delete()", argument="store")
+            _STORE_TYPES.add(type(store))  # a protocol check is slow; once per type will do
         if store_key is not None:
             v.check_text(store_key, "store_key")
-        checked_timeout = v.check_timeout(timeout)
+        checked_timeout = timeout if timeout is DEFAULT_TIMEOUT else v.check_timeout(timeout)
         if not isinstance(reconnect, ReconnectPolicy):
             raise ValidationError(f"must be a ReconnectPolicy, got {type(reconnect).__name__}", argument="reconnect")
         bound = v.check_seconds(shutdown_timeout, "shutdown_timeout")
@@ -172,7 +189,10 @@ class Client:
             raise ValidationError("must be a callable returning an aware datetime", argument="clock")
         self.clock = clock
         self.routes = routes
-        self._options = CallOptions(checked_timeout, RetryPolicy.coerce(max_retries))
+        if checked_timeout is DEFAULT_TIMEOUT and max_retries == 2 and type(max_retries) is int:
+            self._options = _DEFAULT_OPTIONS
+        else:
+            self._options = CallOptions(checked_timeout, RetryPolicy.coerce(max_retries))
         self._transport = TransportSlot(transport, owned=transport is None)
         self._requester = Requester(
             company_id=self.company_id,
@@ -366,47 +386,59 @@ class Client:
     # -- listeners -------------------------------------------------------------------------
 
     @overload
-    def on(self, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]: ...
+    def on(self, name: ListenerName) -> Callable[[F], F]: ...
 
     @overload
-    def on(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]: ...
+    def on(self, name: ListenerName, fn: F) -> F: ...
 
-    def on(self, name: str, fn: Optional[Callable[..., Any]] = None) -> Any:
+    def on(self, name: ListenerName, fn: Optional[F] = None) -> Any:
         """Register a listener for ``name`` (see :mod:`ugsdk.events`); usable as a decorator.
+
+        Args:
+            name: a documented event name, ``"*"`` (every event) or ``"error"``; a name of
+                your own through :func:`ugsdk.events.custom`.
+            fn: the listener; leave it out to use ``on`` as a decorator.
 
         Returns:
             ``fn``, so the decorator form leaves the function as it was.
 
         Raises:
-            ValidationError: ``name`` is not a string or ``fn`` is not callable.
+            ValidationError: ``name`` is not an event name (the known ones are listed), or
+                ``fn`` is not callable.
         """
         return self._register(name, fn, once=False)
 
-    def once(self, name: str, fn: Optional[Callable[..., Any]] = None) -> Any:
+    @overload
+    def once(self, name: ListenerName) -> Callable[[F], F]: ...
+
+    @overload
+    def once(self, name: ListenerName, fn: F) -> F: ...
+
+    def once(self, name: ListenerName, fn: Optional[F] = None) -> Any:
         """Like :meth:`on`, but the listener is removed after its first call.
 
         Raises:
-            ValidationError: ``name`` is not a string or ``fn`` is not callable.
+            ValidationError: ``name`` is not an event name, or ``fn`` is not callable.
         """
         return self._register(name, fn, once=True)
 
-    def off(self, name: str, fn: Optional[Callable[..., Any]] = None) -> None:
+    def off(self, name: ListenerName, fn: Optional[Callable[..., Any]] = None) -> None:
         """Remove ``fn`` from ``name``'s listeners, or all of ``name``'s listeners.
 
         Raises:
-            ValidationError: ``name`` is not a string.
+            ValidationError: ``name`` is not an event name.
         """
-        v.check_text(name, "name")
-        self._session.listeners.remove(name, fn)
+        checked = ev.check_event_name(name)
+        self._session.listeners.remove(checked, fn)
 
     def _register(self, name: str, fn: Optional[Callable[..., Any]], *, once: bool) -> Any:
-        v.check_text(name, "name")
+        checked = ev.check_event_name(name)
 
         def register(callback: Callable[..., Any]) -> Callable[..., Any]:
             if not callable(callback):
                 raise ValidationError(f"must be callable, got {type(callback).__name__}", argument="fn")
-            self._session.listeners.add(name, callback, once=once)
-            if is_chat_listener(name):
+            self._session.listeners.add(checked, callback, once=once)
+            if is_chat_listener(checked):
                 self._session.maybe_connect(self._options)
             return callback
 
@@ -523,9 +555,29 @@ class Client:
 
     # -- calls ----------------------------------------------------------------------------
 
+    @overload
+    def create_call(
+        self, request: Union[CallRequest, Mapping[str, Any]], *, idempotency_key: Optional[str] = None
+    ) -> Call: ...
+
+    @overload
     def create_call(
         self,
-        request: Optional[CallRequest] = None,
+        *,
+        menu_id: int,
+        phone_number: str,
+        lang: Optional[str] = None,
+        scheduled_at: Union[datetime, str, None] = None,
+        ticket_id: Optional[str] = None,
+        email: Optional[str] = None,
+        recording_permission: Optional[bool] = None,
+        custom_data: Union[CustomData, Mapping[str, Any], None] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> Call: ...
+
+    def create_call(
+        self,
+        request: Union[CallRequest, Mapping[str, Any], None] = None,
         *,
         idempotency_key: Optional[str] = None,
         **fields: Any,
@@ -533,7 +585,8 @@ class Client:
         """Book an instant call, or a scheduled one when ``scheduled_at`` is given.
 
         Args:
-            request: a :class:`CallRequest`, or its fields as keywords (``menu_id``,
+            request: a :class:`CallRequest`, a dict of its fields (as a JS app passes), or
+                its fields as keywords (``menu_id``,
                 ``phone_number``, ``lang``, ``scheduled_at`` (an aware datetime or a slot
                 string from :meth:`get_time_slots`), ``ticket_id``, ``email``,
                 ``recording_permission``, ``custom_data``).
@@ -592,28 +645,66 @@ class Client:
         """The current chat as last seen, or ``None``."""
         return self._session.chat
 
+    @overload
     def create_chat(
         self,
-        request: Optional[ChatRequest] = None,
-        *,
+        request: Union[ChatRequest, Mapping[str, Any], int],
         custom_data: Union[CustomData, Mapping[str, Any], None] = None,
+        *,
+        idempotency_key: Optional[str] = None,
+    ) -> Chat: ...
+
+    @overload
+    def create_chat(
+        self,
+        *,
+        menu_id: int,
+        lang: Optional[str] = None,
+        trigger_id: Optional[str] = None,
+        ticket_id: Optional[str] = None,
+        email: Optional[str] = None,
+        greeting: Optional[str] = None,
+        cobrowsable: Optional[bool] = None,
+        custom_data: Union[CustomData, Mapping[str, Any], None] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> Chat: ...
+
+    def create_chat(
+        self,
+        request: Union[ChatRequest, Mapping[str, Any], int, None] = None,
+        custom_data: Union[CustomData, Mapping[str, Any], None] = None,
+        *,
         idempotency_key: Optional[str] = None,
         **fields: Any,
     ) -> Chat:
         """Open a chat and make it the current one.
 
+        Every form a JS app writes works: ``create_chat(11)``, ``create_chat(11, custom_data)``,
+        ``create_chat({"menu_id": 11}, {"signed": ..., "unsigned": ...})``, and the typed
+        ``create_chat(menu_id=11, lang="en")``.
+
         Args:
-            request: a :class:`ChatRequest`, or its fields as keywords (``menu_id``, ``lang``,
-                ``trigger_id``, ``ticket_id``, ``email``, ``greeting``, ``cobrowsable``).
+            request: a :class:`ChatRequest`, a dict of its fields, a menu id, or its fields
+                as keywords (``menu_id``, ``lang``, ``trigger_id``, ``ticket_id``, ``email``,
+                ``greeting``, ``cobrowsable``).
             custom_data: a :class:`CustomData` (or its JSON form) for the agent.
             idempotency_key: replaces the generated key.
 
+        Two threads calling this on one client never open two chats: the second waits for the
+        first, then raises :class:`ChatStateError`.
+
         Raises:
             ChatStateError: a chat is already going on in this client.
+            StoreError: the chat was opened and is current and followed, but the store could
+                not remember it (``error.chat`` is the chat).
             ValidationError: a field is missing or malformed (the error names it).
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
+        if isinstance(request, (int, str)) and not isinstance(request, bool):
+            if fields:
+                raise ValidationError("give the menu id once: positionally or as menu_id=", argument="menu_id")
+            request, fields = None, {"menu_id": request}
         chat_request = _build(ChatRequest, request, fields, "request")
         if custom_data is not None and chat_request.custom_data is not None:
             raise ValidationError("given twice: in the request and as an argument", argument="custom_data")
@@ -629,27 +720,42 @@ class Client:
             custom_data=_custom_data(custom_data if custom_data is not None else chat_request.custom_data),
         )
         key = v.check_idempotency_key(idempotency_key)
-        current = self._session.chat
-        if current is not None and not current.status.is_ended:
-            raise ChatStateError(
-                f"chat {current.id} is still {current.status.value}: finish_chat() or destroy_chat() first"
-            )
-        chat = decode(self._send(self.routes.create_chat, body=chat_request, idempotency_key=key), Chat)
-        self._session.follow(chat, self._options)
+        # One chat at a time per client: a second thread's call waits here, then finds the
+        # first one's chat current and raises ChatStateError.
+        with self._session.creating:
+            current = self._session.chat
+            if current is not None and not current.status.is_ended:
+                raise ChatStateError(
+                    f"chat {current.id} is still {current.status.value}: finish_chat() or destroy_chat() first"
+                )
+            chat = decode(self._send(self.routes.create_chat, body=chat_request, idempotency_key=key), Chat)
+            self._session.follow(chat, self._options)
         return chat
 
     def load_chat(self, chat_id: Union[int, str]) -> Chat:
-        """A chat by id (refreshes ``client.chat`` when it is the current one).
+        """A chat by id, made current unless another chat is going on in this client.
+
+        As in the JS SDK, the loaded chat becomes the one later calls act on: a cron job can
+        ``load_chat(id)`` a chat that ended and then :meth:`send_chat_transcripts`. An ended
+        chat made current this way is not written to the store (it would replace the end
+        user's ongoing chat there).
 
         Raises:
             ValidationError: ``chat_id`` is malformed.
             ChatStateError: the client was destroyed.
+            StoreError: the chat is current, but the store could not remember it.
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
         path = {"chat_id": v.check_id(chat_id, "chat_id")}
         chat = decode(self._send(self.routes.load_chat, path=path), Chat)
-        self._session.refresh(chat)
+        current = self._session.chat
+        if current is not None and current.id != chat.id and not current.status.is_ended:
+            return chat  # another chat is going on: leave it current
+        if chat.status.is_ended:
+            self._session.set_chat(chat, remember=False)
+        else:
+            self._session.follow(chat, self._options)
         return chat
 
     def resume_chat(self, chat_id: Union[int, str]) -> Chat:
@@ -680,16 +786,16 @@ class Client:
         """
         session = self._session
         self._requester.token(self._options)  # the store key depends on who the end user is
-        chat_id = session.store.get(session.key())
+        chat_id = session.stored_chat_id()
         if chat_id is None:
             return None
         try:
             chat = self._call(self.routes.load_chat, Chat, path={"chat_id": str(chat_id)})
         except NotFoundError:
-            session.store.delete(session.key())
+            session.forget_stored()
             return None
         if chat.status.is_ended:
-            session.store.delete(session.key())
+            session.forget_stored()
             return None
         # Announced before the chat is followed, so chat.ongoing comes before any of its
         # live events.
@@ -844,15 +950,23 @@ class Client:
         )
         return decode(response, Message)
 
-    def send_file_message(self, file: Any, *, idempotency_key: Optional[str] = None) -> Message:
+    def send_file_message(
+        self,
+        file: Any,
+        *,
+        idempotency_key: Optional[str] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+    ) -> Message:
         """Send a file in the current chat.
 
         Args:
             file: a path, ``(filename, bytes[, content_type])``, ``(filename, binary file)``,
                 or a binary file object with a name. Files are streamed, not loaded.
+            progress: called with ``(bytes_sent, total)`` as the file is sent.
 
         Raises:
-            ValidationError: the file is missing, of a prohibited type, or too large.
+            ValidationError: the file is missing, of a prohibited type, or too large; or it
+                changed size while being sent.
             ChatStateError: there is no current chat, it has ended, or the client was destroyed.
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
@@ -860,7 +974,7 @@ class Client:
         key = v.check_idempotency_key(idempotency_key)
         chat = self._session.current(open_only=True)
         with ExitStack() as stack:
-            parts = prepare_files([file], field="file", argument="file", stack=stack, indexed=False)
+            parts = prepare_files([file], field="file", argument="file", stack=stack, indexed=False, progress=progress)
             refuse_prohibited(parts, self._rules(), argument="file", indexed=False)
             response = self._send(self.routes.send_file_message, path=_chat_path(chat), files=parts, idempotency_key=key)
         return decode(response, Message)
@@ -910,7 +1024,7 @@ class Client:
 
     def send_chat_rate(
         self,
-        request: Optional[ChatRating] = None,
+        request: Union[ChatRating, Mapping[str, Any], None] = None,
         *,
         rating: Optional[int] = None,
         feedback: Optional[str] = None,
@@ -984,27 +1098,56 @@ class Client:
 
     # -- e-mail ----------------------------------------------------------------------------
 
+    @overload
     def create_email(
         self,
-        request: Optional[EmailRequest] = None,
+        request: Union[EmailRequest, Mapping[str, Any]],
         *,
         idempotency_key: Optional[str] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+    ) -> Email: ...
+
+    @overload
+    def create_email(
+        self,
+        *,
+        email: str,
+        content: str,
+        menu_id: int,
+        lang: Optional[str] = None,
+        name: Optional[str] = None,
+        files: Sequence[Any] = (),
+        recaptcha: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
+    ) -> Email: ...
+
+    def create_email(
+        self,
+        request: Union[EmailRequest, Mapping[str, Any], None] = None,
+        *,
+        idempotency_key: Optional[str] = None,
+        progress: Optional[Callable[[int, int], None]] = None,
         **fields: Any,
     ) -> Email:
         """Open an e-mail ticket, with attachments when ``files`` is given.
 
         Args:
-            request: an :class:`EmailRequest`, or its fields as keywords (``email``,
+            request: an :class:`EmailRequest`, a dict of its fields, or its fields as
+                keywords (``email``,
                 ``content``, ``menu_id``, ``lang``, ``name``, ``files``, ``recaptcha``).
             idempotency_key: replaces the generated key.
+            progress: called with ``(bytes_sent, total)`` of the attachments as they are sent.
 
         Raises:
-            ValidationError: a field or a file is missing, malformed, prohibited or too large.
+            ValidationError: a field or a file is missing, malformed, prohibited or too large;
+                or a file changed size while being sent.
             ChatStateError: the client was destroyed.
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
-        if "files" in fields and (isinstance(fields["files"], (str, bytes)) or not isinstance(fields["files"], (list, tuple))):
+        given = request if isinstance(request, Mapping) else fields
+        if "files" in given and (isinstance(given["files"], (str, bytes)) or not isinstance(given["files"], (list, tuple))):
             raise ValidationError("must be a list of files", argument="files")
         mail = _build(EmailRequest, request, fields, "request")
         mail = attrs.evolve(
@@ -1018,7 +1161,7 @@ class Client:
         )
         key = v.check_idempotency_key(idempotency_key)
         with ExitStack() as stack:
-            parts = prepare_files(mail.files, field="files", argument="files", stack=stack)
+            parts = prepare_files(mail.files, field="files", argument="files", stack=stack, progress=progress)
             if parts:
                 refuse_prohibited(parts, self._rules(), argument="files")
                 form = [(k, str(val)) for k, val in unstructure(mail).items()]
@@ -1029,14 +1172,26 @@ class Client:
 
 
 def _custom_data(value: Union[CustomData, Mapping[str, Any], None]) -> Optional[CustomData]:
-    if value is None or isinstance(value, CustomData):
-        return value
-    if not isinstance(value, Mapping):
+    if value is None:
+        return None
+    if isinstance(value, CustomData):
+        data = value
+    elif isinstance(value, Mapping):
+        v.check_json(value, "custom_data")
+        try:
+            data = structure(value, CustomData, strict=True)
+        except DecodeError as exc:
+            raise ValidationError(
+                "does not fit CustomData: " + "; ".join(exc.problems or (exc.message,)), argument="custom_data"
+            ) from None
+    else:
         raise ValidationError(f"must be a CustomData or a mapping, got {type(value).__name__}", argument="custom_data")
-    try:
-        return structure(value, CustomData, strict=True)
-    except DecodeError as exc:
-        raise ValidationError(str(exc).replace("response does not fit", "does not fit"), argument="custom_data") from None
+    # Whatever form it came in, every value must be one JSON can carry as given.
+    if data.signed is not None:
+        v.check_text(data.signed, "custom_data['signed']")
+    for key, entry in data.unsigned.items():
+        v.check_json(entry.value, f"custom_data['unsigned'][{key!r}]['value']")
+    return data
 
 
 def _chat_path(chat: Chat) -> Dict[str, str]:

@@ -35,6 +35,18 @@ log = logging.getLogger("ugsdk.events")
 Task = Callable[[], None]
 
 _library = threading.local()
+_PID = os.getpid()
+
+
+def _note_fork() -> None:
+    global _PID
+    _PID = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_note_fork)
+#: Seconds an idle worker waits for work before it ends (the next task starts another).
+_IDLE_EXIT = 5.0
 
 
 def mark_library_thread() -> None:
@@ -61,7 +73,7 @@ class Dispatcher:
         self._busy = False  # a task is running (on the worker or inline in a caller)
         self._runner: Optional[threading.Thread] = None  # the thread running that task
         self._worker: Optional[threading.Thread] = None
-        self._pid = os.getpid()
+        self._pid = _PID
         self._closed = False
 
     # -- queueing -------------------------------------------------------------------------
@@ -144,9 +156,9 @@ class Dispatcher:
 
     def _ensure_worker(self) -> None:
         # Called with the lock held.
-        if self._pid != os.getpid():
+        if self._pid != _PID:
             # Inherited through fork(): the parent's worker does not exist here.
-            self._pid, self._worker, self._busy, self._runner = os.getpid(), None, False, None
+            self._pid, self._worker, self._busy, self._runner = _PID, None, False, None
         if self._worker is None or not self._worker.is_alive():
             self._worker = threading.Thread(target=self._work, name=self._name, daemon=True)
             self._worker.start()
@@ -161,7 +173,7 @@ class Dispatcher:
                         self._retire(me)
                         return
                     # An idle worker leaves after a while; the next task starts another.
-                    if not self._cond.wait(30.0) and not self._tasks and not self._busy:
+                    if not self._cond.wait(_IDLE_EXIT) and not self._tasks and not self._busy:
                         self._retire(me)
                         return
                 task = self._tasks.popleft()

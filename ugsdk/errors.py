@@ -20,6 +20,8 @@ Every error the library raises on purpose is a :class:`UgsdkError`::
     |   |-- RateLimitError           429 (``retry_after``)
     |   `-- ServerError              5xx
     |-- DecodeError                          a body that is not JSON or does not fit its model
+    |-- FeedOverflowError                    an events() loop fell too far behind
+    |-- StoreError                           the chat store failed (the chat itself is fine)
     `-- CassetteError                        recorded transport: no match, or unplayed interactions
 
 All classes pickle and unpickle (they travel through multiprocessing pools and task queues):
@@ -40,6 +42,8 @@ __all__ = [
     "TimeoutError",
     "TLSError",
     "EventStreamClosed",
+    "FeedOverflowError",
+    "StoreError",
     "APIError",
     "BadRequestError",
     "AuthenticationError",
@@ -213,7 +217,32 @@ class ServerError(APIError):
 
 
 class DecodeError(UgsdkError):
-    """A response body was not valid JSON or did not fit the expected model."""
+    """A response body was not valid JSON or did not fit the expected model.
+
+    Attributes:
+        problems: one line per field that did not fit (``"Chat.status: expected a string"``),
+            when the body was JSON; empty otherwise.
+    """
+
+    def __init__(self, message: str = "", *, problems: Tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
+
+
+class FeedOverflowError(UgsdkError):
+    """An ``events()`` feed fell too far behind and was closed (see :class:`ugsdk.live.EventFeed`)."""
+
+
+class StoreError(UgsdkError):
+    """The chat store failed (the chat itself is fine and current; only remembering it failed).
+
+    Attributes:
+        chat: the chat the call made or changed, when there is one.
+    """
+
+    def __init__(self, message: str = "", *, chat: Any = None) -> None:
+        super().__init__(message)
+        self.chat = chat
 
 
 class CassetteError(UgsdkError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Literal, Optional, Tuple, TypeVar
 
 import attrs
 
@@ -34,9 +34,17 @@ __all__ = [
     "CHAT_TIMEOUT",
     "CHAT_ENDED",
     "CHAT_DESTROYED",
+    "COBROWSE_REQUEST",
+    "COBROWSE_LOADED",
+    "COBROWSE_UPDATED",
+    "COBROWSE_ENDED",
     "ALL",
     "ERROR",
     "EVENT_NAMES",
+    "EventName",
+    "CustomEventName",
+    "custom",
+    "check_event_name",
 ]
 
 logger = logging.getLogger("ugsdk.events")
@@ -56,6 +64,10 @@ CHAT_DISMISSED = "chat.dismissed"
 CHAT_TIMEOUT = "chat.timeout"
 CHAT_ENDED = "chat.ended"
 CHAT_DESTROYED = "chat.destroyed"
+COBROWSE_REQUEST = "cobrowse.request"
+COBROWSE_LOADED = "cobrowse.loaded"
+COBROWSE_UPDATED = "cobrowse.updated"
+COBROWSE_ENDED = "cobrowse.ended"
 #: Listen to every event (the listener receives the :class:`Event`).
 ALL = "*"
 #: Listen to failures of other listeners (the listener receives ``(exception, event)``).
@@ -78,7 +90,81 @@ EVENT_NAMES = (
     CHAT_TIMEOUT,
     CHAT_ENDED,
     CHAT_DESTROYED,
+    COBROWSE_REQUEST,
+    COBROWSE_LOADED,
+    COBROWSE_UPDATED,
+    COBROWSE_ENDED,
 )
+
+#: The names ``Client.on`` accepts as they are: every documented event, ``"*"`` and
+#: ``"error"``. A misspelt name is a type error for mypy and a ValidationError at run time;
+#: a name of your own goes through :func:`custom`.
+EventName = Literal[
+    "ready",
+    "authenticated",
+    "chat.ongoing",
+    "chat.updated",
+    "chat.message",
+    "chat.memberJoined",
+    "chat.memberLeft",
+    "chat.typingStarted",
+    "chat.typingEnded",
+    "chat.connected",
+    "chat.disconnected",
+    "chat.dismissed",
+    "chat.timeout",
+    "chat.ended",
+    "chat.destroyed",
+    "cobrowse.request",
+    "cobrowse.loaded",
+    "cobrowse.updated",
+    "cobrowse.ended",
+    "*",
+    "error",
+]
+
+LISTENABLE = frozenset(EVENT_NAMES) | {ALL, ERROR}
+
+
+class CustomEventName(str):
+    """An event name this version does not document, marked as meant (see :func:`custom`)."""
+
+    __slots__ = ()
+
+
+def custom(name: str) -> CustomEventName:
+    """Mark ``name`` as an event name of your own choosing, for ``Client.on`` and friends::
+
+        client.on(ugsdk.events.custom("chat.reaction"), show_reaction)
+
+    The server may send events this version does not know; they reach listeners of their
+    exact name (and the catch-all ones) with their raw JSON data.
+    """
+    if not isinstance(name, str) or not name.strip():
+        from .errors import ValidationError
+
+        raise ValidationError("must be a non-empty event name", argument="name")
+    return CustomEventName(name)
+
+
+def check_event_name(name: object, argument: str = "name") -> str:
+    """``name`` if ``Client.on`` may take it: a documented name, ``"*"``, ``"error"``, or a
+    :func:`custom` one.
+
+    Raises:
+        ValidationError: any other value, with the known names listed.
+    """
+    from .errors import ValidationError
+
+    if isinstance(name, CustomEventName) or (isinstance(name, str) and name in LISTENABLE):
+        return name
+    if not isinstance(name, str):
+        raise ValidationError(f"must be an event name, got {type(name).__name__}", argument=argument)
+    known = ", ".join(sorted(LISTENABLE))
+    raise ValidationError(
+        f"is not an event name: {name!r} (known: {known}; for a name of your own use ugsdk.events.custom({name!r}))",
+        argument=argument,
+    )
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -138,6 +224,11 @@ class Listeners:
         """Whether some listener is registered under a name ``predicate`` accepts."""
         with self._lock:
             return any(predicate(name) and entries for name, entries in self._by_name.items())
+
+    def wants(self, name: str) -> bool:
+        """Whether an event ``name`` would reach any listener (its own, catch-all or error)."""
+        by_name = self._by_name
+        return bool(by_name.get(name) or (name != ERROR and by_name.get(ALL)))
 
     def _take(self, name: str) -> List[Callable[..., Any]]:
         # Snapshot under the lock; once-listeners are removed as they are taken, so a once

@@ -41,7 +41,7 @@ import attrs
 
 from . import events as ev
 from .dispatch import Dispatcher, mark_library_thread
-from .errors import DecodeError, EventStreamClosed, UgsdkError
+from .errors import DecodeError, EventStreamClosed, FeedOverflowError, UgsdkError
 from .events import Event
 from .models import Chat, Identity, Message
 from .retry import backoff_delay
@@ -67,12 +67,23 @@ class ReconnectPolicy:
     """How the pump waits between reconnection attempts.
 
     The wait before attempt ``n`` is ``min(base * 2**n, cap)`` scaled by a jitter factor in
-    [0.5, 1]; the count resets once a connection delivers.
+    [0.5, 1]; the count resets once a connection delivers. Every failed attempt after the
+    first in a row is reported to the ``"error"`` listeners.
     """
 
     base: float = 0.5
     cap: float = 15.0
     jitter: Callable[[], float] = attrs.field(default=random.random, eq=False, repr=False)
+    #: Give up after this many failed attempts in a row (``None``: never give up).
+    max_attempts: Optional[int] = None
+
+    def __attrs_post_init__(self) -> None:
+        from .validation import check_count, check_seconds
+
+        check_seconds(self.base, "base")
+        check_seconds(self.cap, "cap")
+        if self.max_attempts is not None:
+            check_count(self.max_attempts, "max_attempts", minimum=1)
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before reconnection attempt ``attempt`` (0-based)."""
@@ -167,6 +178,9 @@ PumpMessage = Union[Connected, Disconnected, Frame, Gap, Closed, Failure, Stoppe
 
 _live_pumps: "weakref.WeakSet[EventPump]" = weakref.WeakSet()
 
+#: The largest believable step between two frames' seq; beyond it a frame is corrupt.
+MAX_SEQ_JUMP = 100_000
+
 
 def _forget_pumps_in_child() -> None:
     # Threads do not survive fork(): mark every inherited pump dead so its client starts anew.
@@ -220,6 +234,8 @@ class EventPump:
         self._frames_read = 0  # reader side: frames received on the current connection
         self._attempt = 0  # reader side: reconnection attempts since a connection delivered
         self._refreshed = False  # reader side: the token was renewed since then
+        self._refusals = 0  # reader side: failed openings in a row
+        self._saw_ended = False  # reader side: a chat.ended frame was handed on
         self._connected = False  # dispatcher side: chat.connected delivered, not yet disconnected
         self._reader: Optional[threading.Thread] = None
         self._stop_sent = False
@@ -283,9 +299,15 @@ class EventPump:
             self._reader.join(max(0.0, deadline - time.monotonic()))
         if self.dispatcher.on_dispatcher:
             return not self._reader.is_alive()
-        return self.finished.wait(max(0.0, deadline - time.monotonic())) and not self._reader.is_alive()
+        finished = self.finished.wait(max(0.0, deadline - time.monotonic()))
+        # Let the dispatcher come to rest too, so that an event the caller emits next is
+        # delivered right away rather than queued behind the pump's last step.
+        self.dispatcher.wait_idle(max(0.0, deadline - time.monotonic()))
+        return finished and not self._reader.is_alive()
 
     def _post(self, message: PumpMessage) -> None:
+        if self._stopping.is_set() and not isinstance(message, Stopped):
+            return  # nothing after a stop would be delivered: keep it off the queue
         self.dispatcher.post(functools.partial(self._handle, message))
 
     def _send_stop(self) -> None:
@@ -303,10 +325,12 @@ class EventPump:
             while not self._stopping.is_set():
                 try:
                     stream = self.host.open_event_stream(self.chat_id, self._queued_seq)
-                except UgsdkError as exc:
+                except Exception as exc:  # refused, unreachable, or the token renewal failed
+                    self._refusals += 1
                     if not self._recover(exc):
                         return
                     continue
+                self._refusals = 0
                 with self._lock:
                     self._stream = stream
                 if self._stopping.is_set():
@@ -323,12 +347,16 @@ class EventPump:
                     if self._frames_read:
                         # This connection delivered: the next waits start small again.
                         self._attempt, self._refreshed = 0, False
-                    if exc.code == 1000:
+                    if exc.code == 1000 and (self._saw_ended or self._chat_has_ended()):
                         # The server says the chat ended; make sure chat.ended is delivered.
                         self._post(Closed())
                         return
                     log.info("events of chat %s dropped (%s); reconnecting", self.chat_id, exc)
                     if not self._recover(exc):
+                        return
+                except Exception as exc:  # a transport that broke its contract: go on all the same
+                    self._post(Disconnected())
+                    if self._stopping.is_set() or not self._recover(exc):
                         return
                 finally:
                     with self._lock:
@@ -340,7 +368,7 @@ class EventPump:
         finally:
             self._send_stop()
 
-    def _recover(self, error: UgsdkError) -> bool:
+    def _recover(self, error: BaseException) -> bool:
         """After a refused or lost connection: True to connect again (after any wait)."""
         code = error.code if isinstance(error, EventStreamClosed) else None
         if code == 4404:
@@ -353,10 +381,28 @@ class EventPump:
             if not self._refreshed:
                 self._refreshed = True
                 return True
+        if self._refusals >= 2 or not isinstance(error, UgsdkError):
+            # One refusal is a blip; a second in a row (or a failure we did not expect) is news.
+            self._post(Failure(error))
+        limit = self.reconnect.max_attempts
+        if limit is not None and self._attempt + 1 >= limit:
+            self._finish(f"gave up after {limit} attempts", error)
+            return False
         if not self._wait_before_retry(self._attempt, error):
             return False
         self._attempt += 1
         return True
+
+    def _chat_has_ended(self) -> bool:
+        """After a close meaning "chat ended": whether the chat really has (else reconnect)."""
+        try:
+            ended = self.host.fetch_chat(self.chat_id).status.is_ended
+        except Exception as exc:  # cannot tell: keep following, and say why
+            self._post(Failure(exc))
+            return False
+        if not ended:
+            self._post(Failure(EventStreamClosed("events stream closed as ended, but the chat goes on", code=1000)))
+        return ended
 
     def _read_stream(self, stream: EventStream) -> None:
         """Read frames until the stream fails (raises) or the pump stops."""
@@ -371,9 +417,15 @@ class EventPump:
                 continue
             if frame.seq <= self._queued_seq:
                 continue  # a replay or a duplicate: already queued once
+            if frame.seq > self._queued_seq + MAX_SEQ_JUMP:
+                # No chat has that many events in between: a corrupt frame. Taking its seq
+                # would silence every real event after it.
+                self._post(Failure(DecodeError(f"events frame seq {frame.seq} jumps from {self._queued_seq}; dropped")))
+                continue
             if frame.seq > self._queued_seq + 1:
                 self._post(Gap(self._queued_seq))
             self._queued_seq = frame.seq
+            self._saw_ended = self._saw_ended or frame.name == ev.CHAT_ENDED
             self._post(frame)
 
     def _wait_before_retry(self, attempt: int, error: BaseException) -> bool:
@@ -521,18 +573,33 @@ class EventFeed:
 
     It receives events from the moment it is made, and ends after ``chat.ended`` or
     ``chat.destroyed``, when the pump stops, or once ``timeout`` seconds have passed.
+
+    The client holds a feed only weakly: a loop left with ``break`` (or a feed dropped
+    otherwise) stops receiving as soon as it is garbage. A feed holds at most ``maxsize``
+    undelivered events; one that falls further behind stops receiving, yields what it holds,
+    then raises :class:`~ugsdk.errors.FeedOverflowError` (events are never silently skipped).
     """
 
     _CLOSED = object()
+    _OVERFLOW = object()
 
-    def __init__(self, timeout: Optional[float], on_close: Callable[["EventFeed"], None]) -> None:
+    def __init__(self, timeout: Optional[float], on_close: Callable[["EventFeed"], None], *, maxsize: int = 10_000) -> None:
         self._queue: "queue.Queue[Any]" = queue.Queue()
+        self._maxsize = maxsize
         self._deadline = None if timeout is None else time.monotonic() + timeout
         self._on_close = on_close
         self._done = False
+        self._overflowed = False
 
     def put(self, event: Event) -> None:
         """Called by the client for each delivered event."""
+        if self._overflowed or self._done:
+            return
+        if self._queue.qsize() >= self._maxsize:
+            self._overflowed = True
+            self._queue.put(self._OVERFLOW)
+            self._on_close(self)
+            return
         self._queue.put(event)
 
     def end(self) -> None:
@@ -552,6 +619,12 @@ class EventFeed:
             item = self._queue.get(timeout=remaining)
         except queue.Empty:
             item = self._CLOSED
+        if item is self._OVERFLOW:
+            self.close()
+            raise FeedOverflowError(
+                f"this events() feed fell more than {self._maxsize} events behind and was closed; "
+                "read it faster, or use listeners"
+            )
         if item is self._CLOSED:
             self.close()
             raise StopIteration

@@ -5,12 +5,18 @@
 refuses unknown keys instead; tests use it to prove that the models cover every key of the
 documented payloads and that the sandbox sends nothing a model cannot hold.
 
-Both are built once, at import; cattrs compiles each class's hooks on first use.
+Both are built once, at import; each class's hooks are made on its first use, in two
+layers: a structure function written out for the class (:mod:`ugsdk._fastdecode`: inline JSON
+type checks, one constructor call) takes payloads that fit, and cattrs' own generated function
+takes every other payload, so that what it accepts, what it refuses and how its errors read
+are cattrs' alone. Timestamps in the usual ISO 8601 shape go straight to
+``datetime.fromisoformat``; every other form goes through the general parser.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar, cast
 
@@ -20,6 +26,7 @@ from cattrs.cols import is_sequence, list_structure_factory
 from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._fastdecode import FastDecoders
 from .errors import DecodeError
 from .models._base import JSON_NAME, OpenEnum
 from .models.chats import (
@@ -59,11 +66,65 @@ _ISO = re.compile(
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
 )
 
+# The one shape services send in practice ("2023-05-31T11:45:00.250Z", "...+00:00"): a shape
+# ``datetime.fromisoformat`` reads on every supported Python, once a "Z" is spelled "+00:00" for
+# 3.9 and 3.10 (3.11 reads "Z" itself, and much more besides, hence the shape check first).
+# Fractions of 3 or 6 digits only: 3.9 and 3.10 read no other length.
+_CANONICAL = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{3}(?:[0-9]{3})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?"
+).fullmatch
+_UTC = timezone.utc
+_fromisoformat = datetime.fromisoformat
+
+
+
+def _parse_canonical_311(text: str) -> Optional[datetime]:
+    """The datetime of a canonical ISO 8601 string, or None for any other text (3.11+).
+
+    Raises:
+        ValueError: canonical in shape but not a date (month 13...).
+    """
+    if _CANONICAL(text) is None:
+        return None
+    parsed = _fromisoformat(text)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
+
+
+def _parse_canonical_39(text: str) -> Optional[datetime]:
+    """The same for 3.9 and 3.10, whose ``fromisoformat`` does not read "Z".
+
+    Raises:
+        ValueError: canonical in shape but not a date (month 13...).
+    """
+    if _CANONICAL(text) is None:
+        return None
+    parsed = _fromisoformat(text[:-1] + "+00:00" if text[-1] == "Z" else text)
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
+
+
+_parse_canonical = _parse_canonical_311 if sys.version_info >= (3, 11) else _parse_canonical_39
+
 
 def parse_datetime(value: Any) -> datetime:
     """A timezone-aware datetime from ISO 8601 text, a time-slot string or epoch seconds.
 
     Values without an offset are taken as UTC (the service speaks UTC).
+
+    Raises:
+        ValueError: the value is none of those.
+    """
+    if type(value) is str:
+        try:
+            parsed = _parse_canonical(value)
+        except ValueError:
+            parsed = None  # the general parser below words the error
+        if parsed is not None:
+            return parsed
+    return _parse_general(value)
+
+
+def _parse_general(value: Any) -> datetime:
+    """Every form ``parse_datetime`` reads, canonical or not (the reference for the fast one).
 
     Raises:
         ValueError: the value is none of those.
@@ -120,7 +181,9 @@ def _structure_overrides(cls: type) -> Dict[str, Any]:
     return overrides
 
 
-def _make_structure(conv: cattrs.Converter, strict: bool) -> Callable[[type], Callable[[Any, type], Any]]:
+def _make_structure(
+    conv: cattrs.Converter, strict: bool, fast: Optional[FastDecoders]
+) -> Callable[[type], Callable[[Any, type], Any]]:
     def factory(cls: type) -> Callable[[Any, type], Any]:
         fn: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=strict, **_structure_overrides(cls))
         known = {_json_key(f) for f in attrs.fields(cls) if f.name != _EXTRA_FIELD}
@@ -136,7 +199,8 @@ def _make_structure(conv: cattrs.Converter, strict: bool) -> Callable[[type], Ca
                     data[_EXTRA_KEY] = unknown
             return fn(data, cls)
 
-        return structure_attrs
+        # Well-formed payloads take the generated fast function; anything else comes back here.
+        return structure_attrs if fast is None else fast.hook(cls, structure_attrs)
 
     return factory
 
@@ -259,14 +323,22 @@ def _structure_open_enum(value: Any, cls: Any) -> Any:
     return cls(value)
 
 
-def _list_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+def _list_factory(conv: cattrs.Converter, fast: Optional[FastDecoders]) -> Callable[[Any], Callable[[Any, Any], Any]]:
     def factory(cls: Any) -> Callable[[Any, Any], Any]:
         inner = list_structure_factory(cls, conv)
+        args = getattr(cls, "__args__", None) or (Any,)
+        item = args[0]
+        item_fast = fast.raw(item) if fast is not None and isinstance(item, type) and fast.handles(item) else None
 
         def structure_list(value: Any, type_: Any) -> Any:
             # A JSON string is iterable too; never split one into characters.
             if not isinstance(value, (list, tuple)):
                 raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+            if item_fast is not None and type(value) is list:
+                try:
+                    return [item_fast(x) for x in value]
+                except Exception:  # one item is unusual: cattrs decodes the list and names it
+                    pass
             return inner(value, type_)
 
         return structure_list
@@ -274,7 +346,8 @@ def _list_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any]
     return factory
 
 
-def _build(strict: bool) -> cattrs.Converter:
+def _build(strict: bool, *, fast: bool = True) -> cattrs.Converter:
+    """A converter; ``fast=False`` leaves out the generated fast path (the tests' reference)."""
     conv = cattrs.Converter()
     # Simple types first, then the classes that need special handling, then the generic
     # attrs factory (cattrs tries the most recently registered hooks first).
@@ -284,13 +357,21 @@ def _build(strict: bool) -> cattrs.Converter:
     conv.register_structure_hook(str, _exact(str))
     # Registered after str: open enums subclass str and would otherwise take its hook.
     conv.register_structure_hook(OpenEnum, _structure_open_enum)
-    conv.register_structure_hook_factory(is_sequence, _list_factory(conv))
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_unstructure_hook(datetime, lambda value: value.isoformat())
     # Open enums go out as their plain string value, unknown members included. (Registered by
     # class: a str-based enum would otherwise match the identity hook of ``str``.)
     conv.register_unstructure_hook(OpenEnum, lambda member: member.value)
-    conv.register_structure_hook_factory(attrs.has, _make_structure(conv, strict))
+    fast_decoders = FastDecoders(
+        strict=strict,
+        structure=conv.structure,
+        delegate=(CustomData,),  # has a hook of its own, registered below
+        extra_field=_EXTRA_FIELD,
+        json_key=_json_key,
+        parse_datetime=parse_datetime,
+    ) if fast else None
+    conv.register_structure_hook_factory(is_sequence, _list_factory(conv, fast_decoders))
+    conv.register_structure_hook_factory(attrs.has, _make_structure(conv, strict, fast_decoders))
     conv.register_unstructure_hook_factory(attrs.has, _make_unstructure(conv))
     conv.register_structure_hook(CustomData, _structure_custom_data(conv, strict))
     conv.register_unstructure_hook(CustomData, _unstructure_custom_data(conv))
@@ -313,6 +394,9 @@ converter = _build(strict=False)
 #: The strict twin: unknown keys are errors (for tests and for checking fakes).
 strict_converter = _build(strict=True)
 
+_hooks: Dict[Any, Callable[[Any, Any], Any]] = {}
+_strict_hooks: Dict[Any, Callable[[Any, Any], Any]] = {}
+
 
 def structure(data: Any, cls: Type[T], *, strict: bool = False) -> T:
     """Decode a JSON value into ``cls``.
@@ -320,16 +404,25 @@ def structure(data: Any, cls: Type[T], *, strict: bool = False) -> T:
     Raises:
         DecodeError: the value does not fit, with one line per problem.
     """
-    conv = strict_converter if strict else converter
+    hooks = _strict_hooks if strict else _hooks
     try:
-        return conv.structure(data, cls)
+        hook = hooks.get(cls)
+        if hook is None:
+            # The converter's own lookup, kept per type: ``conv.structure`` repeats it per call.
+            hook = hooks[cls] = (strict_converter if strict else converter).get_structure_hook(cls)
+        return hook(data, cls)  # type: ignore[no-any-return]
     except Exception as exc:  # cattrs raises ClassValidationError, TypeError, ValueError...
-        name = getattr(cls, "__name__", str(cls))
-        try:
-            problems = cattrs.transform_error(exc, path=name)
-        except Exception:  # pragma: no cover - transform_error only fails on odd exceptions
-            problems = [f"{name}: {exc}"]
-        raise DecodeError(f"response does not fit {name}: " + "; ".join(problems)) from None
+        raise decode_error(exc, cls) from None
+
+
+def decode_error(exc: Exception, cls: Any) -> DecodeError:
+    """The DecodeError for a failed ``structure`` into ``cls``: one line per problem, with paths."""
+    name = getattr(cls, "__name__", str(cls))
+    try:
+        problems = cattrs.transform_error(exc, path=name)
+    except Exception:  # pragma: no cover - transform_error only fails on odd exceptions
+        problems = [f"{name}: {exc}"]
+    return DecodeError(f"response does not fit {name}: " + "; ".join(problems), problems=tuple(problems))
 
 
 def unstructure(obj: Any) -> Any:

@@ -16,12 +16,13 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import weakref
 from typing import Any, List, Optional, Tuple
 
 from . import events as ev
 from ._requester import CallOptions, Requester, decode
 from .dispatch import Dispatcher
-from .errors import ChatStateError
+from .errors import ChatStateError, StoreError
 from .live import EventFeed, EventPump, ReconnectPolicy
 from .models import Chat, ChatSurvey, Message, ProhibitedFileTypes
 from .store import ChatStore
@@ -68,13 +69,17 @@ class ChatSession:
         self.listeners = ev.Listeners()
         self.dispatcher = Dispatcher()
         self.lock = threading.RLock()
+        #: Held by create_chat from its check to its end, so that two threads sharing a
+        #: client never open two chats.
+        self.creating = threading.Lock()
         self.closed = False
         self._ready = False
         self._chat: Optional[Chat] = None
         self._survey: Optional[Tuple[int, ChatSurvey]] = None
         self.file_rules: Optional[ProhibitedFileTypes] = None
         self.pump: Optional[EventPump] = None
-        self._feeds: List[EventFeed] = []
+        # Held weakly: a loop left with break drops its feed, which then stops receiving.
+        self._feeds: "Optional[weakref.WeakSet[EventFeed]]" = None  # made on first events()
 
     # -- the current chat -----------------------------------------------------------------
 
@@ -97,21 +102,64 @@ class ChatSession:
         return chat
 
     def set_chat(self, chat: Optional[Chat], *, remember: bool = True) -> None:
-        """Make ``chat`` current (and remember it in the store, or forget it once ended)."""
+        """Make ``chat`` current (and remember it in the store, or forget it once ended).
+
+        Raises:
+            StoreError: the store failed; ``chat`` is current all the same.
+        """
         with self.lock:
             self._chat = chat
-        if chat is None or not remember:
-            return
-        if chat.status.is_ended:
-            self.store.delete(self.key())
-        else:
-            self.store.set(self.key(), chat.id)
+        if chat is not None and remember:
+            failure = self._remember(chat)
+            if failure is not None:
+                raise failure
+
+    def _remember(self, chat: Chat) -> Optional[StoreError]:
+        try:
+            if chat.status.is_ended:
+                self.store.delete(self.key())
+            else:
+                self.store.set(self.key(), chat.id)
+        except Exception as exc:  # any store's failure, whatever it raises
+            log.warning("the chat store failed to remember chat %s: %s", chat.id, exc)
+            error = StoreError(f"the chat store failed to remember chat {chat.id}: {type(exc).__name__}: {exc}", chat=chat)
+            error.__cause__ = exc
+            return error
+        return None
+
+    def stored_chat_id(self) -> Optional[int]:
+        """The chat id the store holds for this end user.
+
+        Raises:
+            StoreError: the store failed.
+        """
+        try:
+            return self.store.get(self.key())
+        except Exception as exc:
+            raise StoreError(f"the chat store failed to read: {type(exc).__name__}: {exc}") from exc
+
+    def forget_stored(self, chat_id: Optional[int] = None) -> None:
+        """Drop the stored chat id (only if it is ``chat_id``, when given).
+
+        Raises:
+            StoreError: the store failed.
+        """
+        try:
+            if chat_id is None or self.store.get(self.key()) == chat_id:
+                self.store.delete(self.key())
+        except Exception as exc:
+            raise StoreError(f"the chat store failed to forget: {type(exc).__name__}: {exc}") from exc
 
     def refresh(self, chat: Chat) -> None:
-        """Take a newer view of ``chat`` if it is the current one."""
+        """Take a newer view of ``chat`` if it is the current one (a store failure is
+        reported to the error listeners: this runs on the dispatcher)."""
         current = self._chat
         if current is not None and current.id == chat.id:
-            self.set_chat(chat)
+            with self.lock:
+                self._chat = chat
+            failure = self._remember(chat)
+            if failure is not None:
+                self.listeners.report(failure, ev.Event("error", None, chat_id=chat.id))
 
     def key(self) -> str:
         """This end user's key in the store."""
@@ -134,13 +182,21 @@ class ChatSession:
         return cached[1] if cached is not None and cached[0] == chat_id else None
 
     def follow(self, chat: Chat, options: CallOptions) -> None:
-        """Make ``chat`` current; live events follow it when someone listens."""
+        """Make ``chat`` current; live events follow it when someone listens.
+
+        Raises:
+            StoreError: the store failed; the chat is current and followed all the same.
+        """
         pump = self.pump
         if pump is not None and pump.chat_id != chat.id:
             self.stop_pump()
-        self.set_chat(chat)
+        with self.lock:
+            self._chat = chat
+        failure = self._remember(chat)
         if self.listeners.has_any(is_chat_listener):
             self.maybe_connect(options)
+        if failure is not None:
+            raise failure
 
     def forget(self) -> None:
         """Drop the current chat here and in the store, stop its events, emit
@@ -151,15 +207,18 @@ class ChatSession:
             return
         # The feeds end after chat.destroyed, which they must still receive.
         self.stop_pump(end_feeds=False)
-        if self.store.get(self.key()) == chat.id:
-            self.store.delete(self.key())
-        self.emit(ev.Event(ev.CHAT_DESTROYED, None, chat_id=chat.id))
-        self.dispatcher.post(self.end_feeds)
+        try:
+            self.forget_stored(chat.id)
+        finally:
+            self.emit(ev.Event(ev.CHAT_DESTROYED, None, chat_id=chat.id))
+            self.dispatcher.post(self.end_feeds)
 
     # -- events ---------------------------------------------------------------------------
 
     def emit(self, event: ev.Event) -> None:
         """Deliver ``event`` through the dispatcher, in turn with every other event."""
+        if not self._feeds and not self.listeners.wants(event.name):
+            return  # nobody would hear it: no dispatcher work (and no thread) for it
         self.dispatcher.emit(functools.partial(self.deliver, event))
 
     def emit_named(self, name: str, data: Any = None) -> None:
@@ -178,10 +237,12 @@ class ChatSession:
     def deliver(self, event: ev.Event) -> None:
         """Call the listeners and feed the iterators (on the dispatcher only)."""
         self.listeners.emit(event)
-        with self.lock:
-            feeds = list(self._feeds)
-        for feed in feeds:
-            feed.put(event)
+        feeds = self._feeds
+        if feeds:
+            with self.lock:
+                snapshot = list(feeds)
+            for feed in snapshot:
+                feed.put(event)
 
     def maybe_connect(self, options: CallOptions) -> None:
         """Start the live events if a chat is current and still going."""
@@ -209,18 +270,22 @@ class ChatSession:
         """A new ``events()`` iterator, fed from now on."""
         feed = EventFeed(timeout, self._drop_feed)
         with self.lock:
-            self._feeds.append(feed)
+            if self._feeds is None:
+                self._feeds = weakref.WeakSet()
+            self._feeds.add(feed)
         return feed
 
     def _drop_feed(self, feed: EventFeed) -> None:
         with self.lock:
-            if feed in self._feeds:
-                self._feeds.remove(feed)
+            if self._feeds is not None:
+                self._feeds.discard(feed)
 
     def end_feeds(self) -> None:
         """End every ``events()`` iterator."""
         with self.lock:
-            feeds, self._feeds = self._feeds, []
+            feeds = list(self._feeds or ())
+            if self._feeds is not None:
+                self._feeds.clear()
         for feed in feeds:
             feed.end()
 

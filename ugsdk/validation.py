@@ -35,6 +35,7 @@ __all__ = [
     "check_host",
     "check_json",
     "check_tenant",
+    "has_lone_surrogate",
     "check_idempotency_key",
     "MAX_SECONDS",
 ]
@@ -81,7 +82,7 @@ def check_id(value: Any, argument: str) -> str:
             or "/" in value
             or any(ch.isspace() for ch in value)
             or not value.isprintable()
-            or _has_surrogate(value)
+            or has_lone_surrogate(value)
         ):
             raise _fail(argument, f"must be a non-empty id without spaces or '/', and not '.' or '..', got {value!r}")
         return value
@@ -139,7 +140,7 @@ def check_text(value: Any, argument: str, *, max_length: Optional[int] = None) -
         raise _fail(argument, f"must be a string, got {type(value).__name__}")
     if not value.strip():
         raise _fail(argument, "must not be empty or only white space")
-    if _has_surrogate(value):
+    if has_lone_surrogate(value):
         raise _fail(argument, "must be valid Unicode text (it holds a lone surrogate, which UTF-8 cannot carry)")
     if max_length is not None and len(value) > max_length:
         raise _fail(argument, f"must be at most {max_length} characters, got {len(value)}")
@@ -248,7 +249,8 @@ def check_timeout(value: Any, argument: str = "timeout") -> Timeout:
     return Timeout.coerce(check_seconds(value, argument, allow_none=True, allow_zero=False))
 
 
-def _has_surrogate(text: str) -> bool:
+def has_lone_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (which no UTF-8 encoder accepts)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -275,7 +277,7 @@ def check_host(value: Any, argument: str = "host") -> str:
     example = "'https://acme.api.ccaiplatform.com'"
     if not isinstance(value, str) or not value.startswith(("https://", "http://")):
         raise _fail(argument, f"must be an http(s) URL such as {example}, got {value!r}")
-    if any(ch.isspace() for ch in value) or not value.isprintable() or _has_surrogate(value):
+    if any(ch.isspace() for ch in value) or not value.isprintable() or has_lone_surrogate(value):
         raise _fail(argument, f"must be an http(s) URL without spaces or control characters, got {value!r}")
     try:
         parts = urlsplit(value)
@@ -307,7 +309,7 @@ def _walk_json(value: Any, path: str, depth: int) -> None:
             raise _fail(path, f"must be a finite number (JSON has no {value!r}), got {value!r}")
         return
     if isinstance(value, str):
-        if _has_surrogate(value):
+        if has_lone_surrogate(value):
             raise _fail(path, "must be valid Unicode text (it holds a lone surrogate)")
         return
     if isinstance(value, Mapping):

@@ -587,10 +587,10 @@ EXPORTS = [
     "ChatStateError", "ChatStatus", "ChatStore", "ChatSurvey", "Client", "CobrowseCode", "CobrowseSession",
     "Company", "ConflictError", "ConnectError", "CustomData", "CustomDataField", "DEFAULT_TIMEOUT",
     "DecodeError", "Email", "EmailRequest", "EmailStatus", "EndUser", "Event", "EventStreamClosed",
-    "ExternalChatTransfer", "FileChatStore", "Identity", "JWTSigner", "LanguageOption", "MemoryChatStore",
+    "ExternalChatTransfer", "FeedOverflowError", "FileChatStore", "Identity", "JWTSigner", "LanguageOption", "MemoryChatStore",
     "MenuChannel", "MenuItem", "MenuResponse", "Message", "MessageType", "NotFoundError", "NotiEvent",
     "PermissionDeniedError", "ProhibitedFileTypes", "QuestionType", "ROUTES", "RateLimitError", "RetryPolicy",
-    "RouteTable", "ServerError", "SurveyQuestion", "TLSError", "Timeout", "TimeoutError", "TransportError",
+    "RouteTable", "ServerError", "StoreError", "SurveyQuestion", "TLSError", "Timeout", "TimeoutError", "TransportError",
     "Trigger", "UgsdkError", "UnprocessableEntityError", "UserType", "ValidationError", "VirtualAgent",
     "WaitTimes", "__version__", "events",
 ]

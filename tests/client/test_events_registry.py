@@ -78,5 +78,9 @@ def test_names_are_the_sdks() -> None:
         "ready", "authenticated", "chat.ongoing", "chat.updated", "chat.message",
         "chat.memberJoined", "chat.memberLeft", "chat.typingStarted", "chat.typingEnded",
         "chat.connected", "chat.disconnected", "chat.dismissed", "chat.timeout", "chat.ended",
-        "chat.destroyed",
+        "chat.destroyed", "cobrowse.request", "cobrowse.loaded", "cobrowse.updated", "cobrowse.ended",
     )
+    # The Literal type and the tuple name the same events.
+    from typing import get_args
+
+    assert set(get_args(events.EventName)) == set(events.EVENT_NAMES) | {"*", "error"}

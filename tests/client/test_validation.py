@@ -125,7 +125,7 @@ def test_tenant_derives_host() -> None:
         ("create_chat", (), {"menu_id": 1, "cobrowsable": "yes"}, "cobrowsable"),
         ("create_chat", (), {"menu_id": 1, "custom_data": [1]}, "custom_data"),
         ("create_chat", (ugsdk.ChatRequest(menu_id=1),), {"lang": "en"}, "request"),
-        ("create_chat", ({"menu_id": 1},), {}, "request"),
+        ("create_chat", ([1],), {}, "request"),
         ("create_email", (), {"email": "x@y.z", "content": "hi"}, "menu_id"),
         ("create_email", (), {"email": "not-an-address", "content": "hi", "menu_id": 1}, "email"),
         ("create_email", (), {"email": "x@y.z", "content": "", "menu_id": 1}, "content"),

@@ -196,3 +196,25 @@ def test_server_events_pump_of_the_client_over_a_real_socket(client, sandbox):
     sandbox.assign_agent(chat.id)
     sandbox.agent_reply(chat.id, "over the wire")
     assert arrived.wait(5), got
+
+
+def test_server_ws_refused_handshake_is_the_sandboxes_error_response(raw, sandbox):
+    # The sandbox refuses with its own Refusal; the server answers the handshake with that
+    # refusal's status and wire-shaped body, as the service's edge would.
+    chat_id = raw.create_chat()
+    sandbox.fail_next("chat_events", 500, message="scripted outage", code="outage")
+    with pytest.raises(websocket.WebSocketBadStatusException) as outage:
+        websocket.create_connection(raw.ws_url(chat_id), header=raw.header_list(), timeout=5)
+    assert outage.value.status_code == 500
+    assert json.loads(outage.value.resp_body) == {"message": "scripted outage", "code": "outage"}
+    with pytest.raises(websocket.WebSocketBadStatusException) as bad_after:
+        websocket.create_connection(raw.ws_url(chat_id) + "?after=later", header=raw.header_list(), timeout=5)
+    assert bad_after.value.status_code == 400
+    body = json.loads(bad_after.value.resp_body)
+    assert body["details"] == {"field": "after"} and "later" in body["message"]
+    # Nothing is left scripted: the next handshake opens.
+    ws = websocket.create_connection(raw.ws_url(chat_id), header=raw.header_list(), timeout=5)
+    try:
+        assert json.loads(ws.recv())["seq"] == 1
+    finally:
+        ws.close()

@@ -26,7 +26,7 @@ from .core import Sandbox
 from .emails import SentEmail
 from .events import Event
 from .faults import Faults, HttpFault
-from .refusal import Refusal
+from .refusal import Refusal, StreamClosed
 from .stream import SandboxEventStream
 from .tokens import EndUserRecord
 from .uploads import StoredFile
@@ -46,6 +46,7 @@ __all__ = [
     "SandboxEventStream",
     "SentEmail",
     "StoredFile",
+    "StreamClosed",
     "SystemClock",
 ]
 

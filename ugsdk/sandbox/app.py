@@ -1,23 +1,23 @@
 """The sandbox's HTTP face: one :class:`~ugsdk.transports.base.Request` in, one Response out.
 
-It does what the real service's edge does, in this order: match the route (404 / 405),
-play any scripted fault, check ``X-Company-Id``, run timers that came due, check the bearer
-token, replay a repeated ``Idempotency-Key``, then parse the body and call the chat, call or
-e-mail desk. Every body it sends is a model passed through ``serde.unstructure``.
+Plain requests and live events streams come in through the same
+:class:`~ugsdk.sandbox.door.FrontDoor` (log, route, faults, company, timers, token,
+ownership). After it, a plain request has a repeated ``Idempotency-Key`` replayed, then its
+body parsed and the chat, call or e-mail desk called. Every body it sends is a model passed
+through ``serde.unstructure``. Nothing here raises the client's errors: refusals are
+:class:`~ugsdk.sandbox.refusal.Refusal` and a closed stream is
+:class:`~ugsdk.sandbox.refusal.StreamClosed`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from datetime import timezone
-from typing import Any, Callable, Dict, List, Optional, Tuple
-
-import attrs
+from typing import Any, Callable, Dict, Optional
 
 from .. import serde
-from ..errors import DecodeError, EventStreamClosed
+from ..errors import DecodeError
 from ..models import (
     CallRequest,
     ChannelType,
@@ -27,16 +27,16 @@ from ..models import (
     CustomData,
     EndUserToken,
 )
-from ..routes import Route
 from ..transports.base import Request, Response
 from .calls import E164, time_slots
+from .door import Admission, FrontDoor
 from .emails import SentEmail, email_model
 from .parsing import form_body, get_bool, get_int, get_lang, get_str, json_body, parse_int, query_value
 from .refusal import Refusal, invalid, not_found
+from .responses import empty_response, error_response, json_response, model_response, refusal_response
 from .state import SandboxState, StoredResponse
 from .stream import SandboxEventStream
 from .tenant import MenuConfig
-from .tokens import EndUserRecord
 from .uploads import accept_upload
 
 __all__ = ["App", "json_response", "model_response", "empty_response", "error_response"]
@@ -46,61 +46,7 @@ log = logging.getLogger("ugsdk.sandbox")
 _JSON = "application/json; charset=utf-8"
 _MAX_TEXT = 10_000
 
-Handler = Callable[[Request, Dict[str, str], EndUserRecord], Response]
-
-
-def _bearer(request: Request) -> Optional[str]:
-    value = request.headers.get("Authorization") or ""
-    scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
-
-
-def _redacted(request: Request, *, is_auth_exchange: bool) -> Request:
-    # The log keeps no secrets: bearer tokens and the JWT of the auth exchange are masked.
-    headers = request.headers
-    if "Authorization" in headers:
-        headers = headers.with_header("Authorization", "<redacted>")
-    body = request.body
-    if is_auth_exchange and body is not None:
-        body = b'{"token": "<redacted>"}'
-    return attrs.evolve(request, headers=headers, body=body)
-
-
-def json_response(status: int, data: Any, headers: Optional[Dict[str, str]] = None) -> Response:
-    """A JSON response (``data`` already made of JSON values)."""
-    merged = {"Content-Type": _JSON, **(headers or {})}
-    return Response(status, merged, json.dumps(data).encode("utf-8"))
-
-
-def model_response(status: int, model: Any) -> Response:
-    """A JSON response of a model (or list of models) through the ugsdk converter."""
-    return json_response(status, serde.unstructure(model))
-
-
-def empty_response(status: int) -> Response:
-    """A response without a body (202, 204)."""
-    return Response(status, {}, b"")
-
-
-def error_response(
-    status: int,
-    message: str,
-    *,
-    code: Optional[str] = None,
-    details: Optional[Dict[str, Any]] = None,
-    retry_after: Optional[float] = None,
-    headers: Optional[Dict[str, str]] = None,
-) -> Response:
-    """An error in the wire contract's shape: ``{"message", "code"?, "details"?}``."""
-    body: Dict[str, Any] = {"message": message}
-    if code is not None:
-        body["code"] = code
-    if details is not None:
-        body["details"] = details
-    extra = dict(headers or {})
-    if retry_after is not None:
-        extra["Retry-After"] = str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)
-    return json_response(status, body, extra)
+Handler = Callable[[Request, Admission], Response]
 
 
 def _fingerprint(request: Request) -> str:
@@ -113,11 +59,18 @@ def _fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
+def _internal_error(request: Request, exc: Exception) -> Refusal:
+    # A sandbox bug: answer as a server would, and say so in the log.
+    log.error("sandbox failed on %s %s", request.method, request.url, exc_info=exc)
+    return Refusal(500, f"sandbox internal error: {type(exc).__name__}: {exc}", code="internal")
+
+
 class App:
     """Answers requests against one :class:`SandboxState`. Thread-safe (one lock)."""
 
     def __init__(self, state: SandboxState) -> None:
         self._state = state
+        self._door = FrontDoor(state)
         self._handlers: Dict[str, Handler] = {
             "get_company": self._get_company,
             "get_after_hour_message": self._get_after_hour_message,
@@ -155,46 +108,25 @@ class App:
         """Answer one request as the real service would (see the module docstring)."""
         state = self._state
         with state.lock:
-            found = state.routes.resolve(request.method, request.path)
-            is_auth = found is not None and not found[0].authenticated
-            state.request_log.append(_redacted(request, is_auth_exchange=is_auth))
             request_id = state.next_request_id()
             try:
-                response = self._dispatch(request, found)
+                response = self._answer(request)
             except Refusal as refusal:
-                response = error_response(refusal.status, refusal.message, code=refusal.code, details=refusal.details)
-            except Exception as exc:  # a sandbox bug: answer like a server would, and say so
-                log.exception("sandbox failed on %s %s", request.method, request.path)
-                response = error_response(500, f"sandbox internal error: {type(exc).__name__}: {exc}", code="internal")
-            headers = response.headers.with_header("X-Request-Id", request_id)
-            return Response(response.status, headers, response.body)
+                response = refusal_response(refusal)
+            except Exception as exc:
+                response = refusal_response(_internal_error(request, exc))
+            return Response(response.status, response.headers.pairs + (("X-Request-Id", request_id),), response.body)
 
-    def _resolve(self, request: Request, found: Optional[Tuple[Route, Dict[str, str]]]) -> Tuple[Route, Dict[str, str]]:
-        if found is not None:
-            return found
-        allowed = [m for m in ("GET", "POST") if m != request.method.upper() and self._state.routes.resolve(m, request.path)]
-        if allowed:
-            raise _method_not_allowed(request.method, allowed)
-        raise Refusal(404, f"no route for {request.method} {request.path}", code="not_found")
-
-    def _dispatch(self, request: Request, found: Optional[Tuple[Route, Dict[str, str]]]) -> Response:
+    def _answer(self, request: Request) -> Response:
         state = self._state
-        try:
-            route, params = self._resolve(request, found)
-        except _MethodNotAllowed as exc:
-            return error_response(405, str(exc), code="method_not_allowed", headers={"Allow": ", ".join(exc.allowed)})
-        fault = state.faults.take_http_fault(route.name)
-        if fault is not None:
-            return error_response(fault.status, fault.message, code=fault.code, retry_after=fault.retry_after)
-        self._check_company(request)
-        state.run_due()
-        if not route.authenticated:
+        admitted = self._door.admit(request)
+        route = admitted.route
+        if admitted.user is None:
             return self._auth_exchange(request)
-        user = state.tokens.lookup(_bearer(request), state.now())
         key = request.headers.get("Idempotency-Key") if request.method.upper() == "POST" else None
         slot = None
         if key:
-            slot = (user.id, route.name, key)
+            slot = (admitted.user.id, route.name, key)
             fingerprint = _fingerprint(request)
             stored = state.idempotent.get(slot)
             if stored is not None:
@@ -207,20 +139,13 @@ class App:
                 headers = {"Content-Type": _JSON} if stored.body else {}
                 headers["Idempotent-Replayed"] = "true"
                 return Response(stored.status, headers, stored.body)
-        response = self._handlers[route.name](request, params, user)
+        response = self._handlers[route.name](request, admitted)
         if slot is not None and 200 <= response.status < 300:
             # Only successes are remembered: a refused request created nothing, so a retry
             # with the same key deserves a fresh hearing.
             state.idempotent[slot] = StoredResponse(fingerprint, response.status, response.body)
         state.run_due()
         return response
-
-    def _check_company(self, request: Request) -> None:
-        sent = request.headers.get("X-Company-Id")
-        if not sent:
-            raise Refusal(401, "the X-Company-Id header is required", code="unauthorized")
-        if sent != self._state.company_id:
-            raise Refusal(401, "unknown company", code="unauthorized")
 
     # -- auth -----------------------------------------------------------------------------
 
@@ -244,32 +169,32 @@ class App:
         # GETs are lenient: an unknown language falls back to the default texts.
         return query_value(request, "lang")
 
-    def _get_company(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _get_company(self, request: Request, admitted: Admission) -> Response:
         return model_response(200, self._state.tenant.company)
 
-    def _get_after_hour_message(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _get_after_hour_message(self, request: Request, admitted: Admission) -> Response:
         # No model holds this one-key object; it is ``{"message": str}`` by contract.
         return json_response(200, {"message": self._state.tenant.after_hour_message(self._query_lang(request))})
 
-    def _get_menus(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _get_menus(self, request: Request, admitted: Admission) -> Response:
         response = self._state.tenant.menu_response(query_value(request, "key"), self._query_lang(request))
         return model_response(200, response)
 
-    def _get_wait_times(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
-        menu = self._menu_from_path(params)
+    def _get_wait_times(self, request: Request, admitted: Admission) -> Response:
+        menu = self._menu_from_path(admitted.params)
         return model_response(200, self._state.tenant.wait_times(menu))
 
-    def _get_time_slots(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
-        menu = self._menu_from_path(params)
+    def _get_time_slots(self, request: Request, admitted: Admission) -> Response:
+        menu = self._menu_from_path(admitted.params)
         if not menu.enabled or not menu.has(ChannelType.SCHEDULED_CALL):
             # The menu exists but books no calls: no slots (an empty list, not a 404).
             return json_response(200, [])
         return json_response(200, time_slots(self._state.now(), self._state.tenant.time_slot_count))
 
-    def _get_prohibited_file_types(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _get_prohibited_file_types(self, request: Request, admitted: Admission) -> Response:
         return model_response(200, self._state.tenant.prohibited)
 
-    def _get_triggers(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _get_triggers(self, request: Request, admitted: Admission) -> Response:
         return model_response(200, self._state.tenant.triggers_for(self._query_lang(request)))
 
     def _menu_for(self, data: Dict[str, Any], channel: ChannelType, *, from_text: bool = False) -> MenuConfig:
@@ -294,7 +219,7 @@ class App:
 
     # -- calls ----------------------------------------------------------------------------
 
-    def _create_call(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _create_call(self, request: Request, admitted: Admission) -> Response:
         state = self._state
         data = json_body(request)
         scheduled_text = get_str(data, "scheduled_at", allow_empty=False)
@@ -324,22 +249,22 @@ class App:
             recording_permission=get_bool(data, "recording_permission"),
             custom_data=self._custom_data(data),
         )
-        record = state.calls.create(user, call_request, lang)
+        record = state.calls.create(admitted.end_user, call_request, lang)
         return model_response(201, state.calls.model(record))
 
-    def _load_call(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _load_call(self, request: Request, admitted: Admission) -> Response:
         calls = self._state.calls
-        return model_response(200, calls.model(calls.owned(user, params["call_id"])))
+        return model_response(200, calls.model(admitted.owned_call))
 
-    def _cancel_call(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _cancel_call(self, request: Request, admitted: Admission) -> Response:
         calls = self._state.calls
-        record = calls.owned(user, params["call_id"])
+        record = admitted.owned_call
         calls.cancel(record)
         return model_response(200, calls.model(record))
 
     # -- chats ----------------------------------------------------------------------------
 
-    def _create_chat(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _create_chat(self, request: Request, admitted: Admission) -> Response:
         state = self._state
         data = json_body(request)
         menu = self._menu_for(data, ChannelType.CHAT)
@@ -358,82 +283,78 @@ class App:
             cobrowsable=get_bool(data, "cobrowsable"),
             custom_data=self._custom_data(data),
         )
-        record = state.chats.create(user, chat_request, lang)
-        return model_response(201, state.chats.model(record))
+        record = state.chats.create(admitted.end_user, chat_request, lang)
+        return json_response(201, state.chats.payload(record))
 
-    def _chat_action(self, action: Callable[[Any], None]) -> Handler:
-        def handler(request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
-            chats = self._state.chats
-            record = chats.owned(user, params["chat_id"])
-            action(record)
-            return model_response(200, chats.model(record))
+    def _chat_action(self, request: Request, admitted: Admission, action: Callable[[Any], None]) -> Response:
+        record = admitted.owned_chat
+        action(record)
+        return json_response(200, self._state.chats.payload(record))
 
-        return handler
+    def _load_chat(self, request: Request, admitted: Admission) -> Response:
+        return json_response(200, self._state.chats.payload(admitted.owned_chat))
 
-    def _load_chat(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
-        return self._chat_action(lambda record: None)(request, params, user)
+    def _resume_chat(self, request: Request, admitted: Admission) -> Response:
+        return self._chat_action(request, admitted, self._state.chats.resume)
 
-    def _resume_chat(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
-        return self._chat_action(self._state.chats.resume)(request, params, user)
+    def _escalate_chat(self, request: Request, admitted: Admission) -> Response:
+        return self._chat_action(request, admitted, self._state.chats.escalate)
 
-    def _escalate_chat(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
-        return self._chat_action(self._state.chats.escalate)(request, params, user)
+    def _finish_chat(self, request: Request, admitted: Admission) -> Response:
+        return self._chat_action(request, admitted, self._state.chats.finish)
 
-    def _finish_chat(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
-        return self._chat_action(self._state.chats.finish)(request, params, user)
+    def _check_in(self, request: Request, admitted: Admission) -> Response:
+        return self._chat_action(request, admitted, self._state.chats.check_in)
 
-    def _check_in(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
-        return self._chat_action(self._state.chats.check_in)(request, params, user)
-
-    def _get_chat_deflection(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _get_chat_deflection(self, request: Request, admitted: Admission) -> Response:
         chats = self._state.chats
-        deflection = chats.deflection(chats.owned(user, params["chat_id"]))
+        deflection = chats.deflection(admitted.owned_chat)
         return json_response(200, None) if deflection is None else model_response(200, deflection)
 
-    def _fetch_messages(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _fetch_messages(self, request: Request, admitted: Admission) -> Response:
         chats = self._state.chats
-        record = chats.owned(user, params["chat_id"])
+        record = admitted.owned_chat
         raw = query_value(request, "after")
         after = parse_int(raw, "after", from_text=True) if raw not in (None, "") else 0
         if after < 0:
             raise invalid("after", "must not be negative")
-        return model_response(200, chats.messages_after(record, after))
+        return json_response(200, chats.message_data_after(record, after))
 
-    def _send_text_message(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _send_text_message(self, request: Request, admitted: Admission) -> Response:
         chats = self._state.chats
-        record = chats.owned(user, params["chat_id"])
+        record = admitted.owned_chat
         data = json_body(request)
         kind = data.get("type", "text")
         if kind != "text":
             raise invalid("type", "only 'text' messages are sent this way (files go to /messages/files)")
         content = get_str(data, "content", required=True, allow_empty=False, max_length=_MAX_TEXT)
         assert content is not None
-        return model_response(201, chats.send_text(record, content))
+        return json_response(201, chats.message_data(record, chats.send_text(record, content)))
 
-    def _send_file_message(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _send_file_message(self, request: Request, admitted: Admission) -> Response:
         state = self._state
-        record = state.chats.owned(user, params["chat_id"])
+        record = admitted.owned_chat
         parts = [part for part in request.files if part.field == "file"]
         if not parts:
             raise invalid("file", "a multipart part named 'file' is required")
         upload = accept_upload(parts[0], state.tenant.prohibited, "file")
-        return model_response(201, state.chats.send_file(record, upload))
+        return json_response(201, state.chats.message_data(record, state.chats.send_file(record, upload)))
 
-    def _start_cobrowse(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _start_cobrowse(self, request: Request, admitted: Admission) -> Response:
         chats = self._state.chats
-        return model_response(200, chats.start_cobrowse(chats.owned(user, params["chat_id"])))
+        return model_response(200, chats.start_cobrowse(admitted.owned_chat))
 
-    def _create_cobrowse_code(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _create_cobrowse_code(self, request: Request, admitted: Admission) -> Response:
         state = self._state
         data = json_body(request, required=False)
         chat_id = get_int(data, "chat_id", required=False)
         if chat_id is not None:
-            state.chats.owned(user, chat_id)
+            state.chats.owned(admitted.end_user, chat_id)
         return model_response(200, CobrowseCode(code=state.ids.digits(6)))
 
-    def _send_chat_transcripts(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _send_chat_transcripts(self, request: Request, admitted: Admission) -> Response:
         chats = self._state.chats
-        record = chats.owned(user, params["chat_id"])
+        record = admitted.owned_chat
         data = json_body(request)
         emails = data.get("emails")
         if not isinstance(emails, list) or not emails:
@@ -444,9 +365,9 @@ class App:
         chats.send_transcripts(record, tuple(emails))
         return empty_response(202)
 
-    def _send_chat_rate(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _send_chat_rate(self, request: Request, admitted: Admission) -> Response:
         chats = self._state.chats
-        record = chats.owned(user, params["chat_id"])
+        record = admitted.owned_chat
         data = json_body(request)
         rating = get_int(data, "rating")
         assert rating is not None
@@ -455,13 +376,13 @@ class App:
         chats.rate(record, ChatRating(rating=rating, feedback=get_str(data, "feedback", max_length=_MAX_TEXT)))
         return empty_response(204)
 
-    def _get_chat_survey(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _get_chat_survey(self, request: Request, admitted: Admission) -> Response:
         chats = self._state.chats
-        return model_response(200, chats.survey(chats.owned(user, params["chat_id"])))
+        return model_response(200, chats.survey(admitted.owned_chat))
 
-    def _send_chat_survey(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _send_chat_survey(self, request: Request, admitted: Admission) -> Response:
         chats = self._state.chats
-        record = chats.owned(user, params["chat_id"])
+        record = admitted.owned_chat
         data = json_body(request)
         answers = data.get("answers")
         if not isinstance(answers, dict) or not answers:
@@ -471,7 +392,7 @@ class App:
 
     # -- e-mail ---------------------------------------------------------------------------
 
-    def _create_email(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _create_email(self, request: Request, admitted: Admission) -> Response:
         state = self._state
         multipart = bool(request.files or request.form)
         data = form_body(request) if multipart else json_body(request)
@@ -487,7 +408,7 @@ class App:
         attachments = tuple(accept_upload(part, state.tenant.prohibited, f"files[{i}]") for i, part in enumerate(parts))
         sent = SentEmail(
             id=state.ids.next("email"),
-            end_user_id=user.id,
+            end_user_id=admitted.end_user.id,
             email=address,
             content=content,
             menu_id=menu.id,
@@ -502,47 +423,31 @@ class App:
 
     # -- live events ----------------------------------------------------------------------
 
-    def _chat_events_over_http(self, request: Request, params: Dict[str, str], user: EndUserRecord) -> Response:
+    def _chat_events_over_http(self, request: Request, admitted: Admission) -> Response:
         return error_response(426, "the events route speaks WebSocket only", code="upgrade_required", headers={"Upgrade": "websocket"})
 
     def open_events(self, request: Request) -> SandboxEventStream:
         """Open a live events stream for ``GET /chats/{chat_id}/events?after=N``.
 
         Raises:
-            EventStreamClosed: 4401 for a missing or bad company id or token, 4404 for an
-                unknown chat or route, 4400 for a bad ``after``; a scripted fault closes with
-                ``4000 + status`` (4xx) or 1011 (5xx).
+            Refusal: what the service's edge would refuse the handshake with: 401 for the
+                company id or token, 404 for an unknown chat or route, 400 for a bad
+                ``after``, a scripted fault's status, 500 for a sandbox bug.
         """
         state = self._state
         with state.lock:
-            state.request_log.append(_redacted(request, is_auth_exchange=False))
-            found = state.routes.resolve(request.method, request.path)
-            if found is None or found[0].name != "chat_events":
-                raise EventStreamClosed(f"no events route at {request.path}", code=4404, reason="not found")
-            _, params = found
-            fault = state.faults.take_http_fault("chat_events")
-            if fault is not None:
-                code = 1011 if fault.status >= 500 else 4000 + fault.status
-                raise EventStreamClosed(fault.message, code=code, reason=fault.message)
-            token = _bearer(request)
             try:
-                self._check_company(request)
-                state.run_due()
-                user = state.tokens.lookup(token, state.now())
-                record = state.chats.owned(user, params["chat_id"])
-            except Refusal as refusal:
-                code = 4401 if refusal.status == 401 else 4404
-                raise EventStreamClosed(refusal.message, code=code, reason=refusal.message) from None
-            raw = query_value(request, "after")
-            if raw is None or raw == "":
-                after = 0
-            elif raw.isdigit():
-                after = int(raw)
-            else:
-                raise EventStreamClosed(f"after: {raw!r} is not a sequence number", code=4400, reason="bad after")
-            assert token is not None
+                admitted = self._door.admit(request, only="chat_events")
+                chat = admitted.owned_chat
+                after = _after(query_value(request, "after"))
+            except Refusal:
+                raise
+            except Exception as exc:
+                raise _internal_error(request, exc) from None
+            token = admitted.token
+            assert token is not None  # chat_events is an authenticated route
             return SandboxEventStream(
-                log=record.log,
+                log=chat.log,
                 condition=state.condition,
                 after=after,
                 now=state.now,
@@ -553,12 +458,10 @@ class App:
             )
 
 
-class _MethodNotAllowed(Exception):
-    def __init__(self, method: str, allowed: List[str]) -> None:
-        super().__init__(f"{method} is not allowed here (use {', '.join(allowed)})")
-        self.allowed = allowed
-
-
-def _method_not_allowed(method: str, allowed: List[str]) -> _MethodNotAllowed:
-    return _MethodNotAllowed(method, allowed)
-
+def _after(raw: Optional[str]) -> int:
+    """The ``after`` query value of an events request (0 when absent)."""
+    if raw is None or raw == "":
+        return 0
+    if raw.isdigit():
+        return int(raw)
+    raise Refusal(400, f"after: {raw!r} is not a sequence number", code="invalid", details={"field": "after"})

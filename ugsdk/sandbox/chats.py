@@ -103,6 +103,10 @@ class ChatRecord:
     survey_answers: Optional[Dict[str, Any]] = None
     transcripts: List[Tuple[str, ...]] = attrs.field(factory=list)
     cobrowse_sessions: List[str] = attrs.field(factory=list)
+    #: Each message's wire JSON, beside ``messages`` (made once, when it is posted).
+    message_data: List[Dict[str, Any]] = attrs.field(factory=list, repr=False)
+    # The chat's wire JSON and what it was made from (see ChatDesk.payload).
+    payload_cache: Optional[Tuple[Tuple[Any, ...], Dict[str, Any]]] = attrs.field(default=None, init=False, repr=False)
 
 
 class ChatDesk(Records[ChatRecord]):
@@ -161,6 +165,31 @@ class ChatDesk(Records[ChatRecord]):
             end_user=EndUser(id=chat.end_user.id, identifier=chat.end_user.identifier),
         )
 
+    def payload(self, chat: ChatRecord) -> Dict[str, Any]:
+        """The wire JSON of the chat as it is now (``chat.updated``'s data, chat answers).
+
+        The JSON values are shared by every event and answer that carries them: nobody
+        changes them. They are made again only when something the model shows changed.
+        """
+        # Everything model() reads that can change after the chat was created; the rest
+        # (id, request, creation time, end user, menu path) is fixed for the chat's life.
+        key = (
+            chat.status,
+            chat.agent,
+            chat.virtual_agent,
+            len(chat.all_agents),  # these lists only ever grow
+            len(chat.all_virtual_agents),
+            chat.ends_at,
+            chat.timeout_at,
+            chat.lang,
+        )
+        cached = chat.payload_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        data: Dict[str, Any] = serde.unstructure(self.model(chat))
+        chat.payload_cache = (key, data)
+        return data
+
     def _menu_path(self, menu_id: int) -> List[ChatMenu]:
         path: List[ChatMenu] = []
         menu = self._tenant.menu(menu_id)
@@ -175,7 +204,7 @@ class ChatDesk(Records[ChatRecord]):
         chat.log.append(event, data, self._now())
 
     def _updated(self, chat: ChatRecord) -> None:
-        self._emit(chat, "chat.updated", serde.unstructure(self.model(chat)))
+        self._emit(chat, "chat.updated", self.payload(chat))
 
     def _post(self, chat: ChatRecord, user_type: UserType, user_id: Optional[int], kind: MessageType, **fields: Any) -> Message:
         message = Message(
@@ -187,8 +216,10 @@ class ChatDesk(Records[ChatRecord]):
             type=kind,
             **fields,
         )
+        data: Dict[str, Any] = serde.unstructure(message)
         chat.messages.append(message)
-        self._emit(chat, "chat.message", serde.unstructure(message))
+        chat.message_data.append(data)
+        self._emit(chat, "chat.message", data)
         return message
 
     def _noti(self, chat: ChatRecord, event: NotiEvent, content: str) -> Message:
@@ -332,7 +363,7 @@ class ChatDesk(Records[ChatRecord]):
         self._updated(chat)
         if status is ChatStatus.TIMEOUT:
             self._emit(chat, "chat.timeout", None)
-        self._emit(chat, ENDED, serde.unstructure(self.model(chat)))
+        self._emit(chat, ENDED, self.payload(chat))
 
     def dismiss(self, chat: ChatRecord) -> None:
         """Set the chat aside (resumable until it times out).
@@ -449,6 +480,15 @@ class ChatDesk(Records[ChatRecord]):
     def messages_after(self, chat: ChatRecord, after: int) -> List[Message]:
         """Messages with ``$index`` above ``after``, in order."""
         return [m for m in chat.messages if m.index > after]
+
+    def message_data_after(self, chat: ChatRecord, after: int) -> List[Dict[str, Any]]:
+        """The wire JSON of the messages with ``$index`` above ``after``, in order."""
+        # Indexes count from 1 in posting order, so the message at position i has index i + 1.
+        return chat.message_data[max(after, 0):]
+
+    def message_data(self, chat: ChatRecord, message: Message) -> Dict[str, Any]:
+        """The wire JSON of one of the chat's messages (made when it was posted)."""
+        return chat.message_data[message.index - 1]
 
     # -- check-in -------------------------------------------------------------------------
 

@@ -124,9 +124,13 @@ class Sandbox:
     def open_events(self, request: Request) -> SandboxEventStream:
         """Open the live events stream of ``GET /chats/{chat_id}/events?after=N``.
 
+        The stream's ``recv`` raises :class:`~ugsdk.sandbox.StreamClosed` once it is over.
+        (Through :class:`~ugsdk.transports.memory.InMemoryTransport` the client sees both
+        as :class:`ugsdk.errors.EventStreamClosed`.)
+
         Raises:
-            EventStreamClosed: code 4401 (company id or token refused), 4404 (unknown chat
-                or route), 4400 (bad ``after``), or a scripted fault's code.
+            Refusal: 401 (company id or token refused), 404 (unknown chat or route), 400
+                (bad ``after``), or a scripted fault's status.
         """
         return self._app.open_events(request)
 
@@ -516,7 +520,7 @@ class Sandbox:
     def requests(self) -> Tuple[Request, ...]:
         """Every request handled so far, in order, with secrets redacted."""
         with self._state.lock:
-            return tuple(self._state.request_log)
+            return self._state.request_log.snapshot()
 
     def events(self, chat_id: int, *, after: int = 0) -> List[Event]:
         """A chat's event log after ``seq`` ``after``.

@@ -33,10 +33,17 @@ class Event:
     event: str
     data: Any
     at: float
+    # The frame text, made on first use and then shared by every stream that sends it.
+    _frame: Optional[str] = attrs.field(default=None, init=False, eq=False, repr=False)
 
     def frame(self) -> str:
-        """The WebSocket text frame for this event."""
-        return json.dumps({"seq": self.seq, "event": self.event, "data": self.data}, separators=(",", ":"))
+        """The WebSocket text frame for this event (serialized once, however often sent)."""
+        text = self._frame
+        if text is None:
+            text = json.dumps({"seq": self.seq, "event": self.event, "data": self.data}, separators=(",", ":"))
+            # A cache, not state: the event's fields stay as they were.
+            object.__setattr__(self, "_frame", text)
+        return text
 
 
 class EventLog:

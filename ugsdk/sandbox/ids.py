@@ -52,12 +52,13 @@ class IdSource:
 
     def token(self, length: int = 40) -> str:
         """A random alphanumeric string."""
-        return "".join(self._rng.choice(_ALNUM) for _ in range(length))
+        return "".join(self._rng.choices(_ALNUM, k=length))
 
     def hex(self, length: int = 32) -> str:
         """A random lowercase hex string."""
-        return "".join(self._rng.choice("0123456789abcdef") for _ in range(length))
+        # One draw of 4 bits per digit: the sandbox makes one for every message sid.
+        return format(self._rng.getrandbits(4 * length), f"0{length}x") if length > 0 else ""
 
     def digits(self, length: int = 6) -> str:
         """A random string of decimal digits (leading zeros kept)."""
-        return "".join(self._rng.choice(string.digits) for _ in range(length))
+        return format(self._rng.randrange(10**length), f"0{length}d") if length > 0 else ""

@@ -17,7 +17,10 @@ process can talk to a sandbox::
 Every HTTP request becomes a :class:`~ugsdk.transports.base.Request` (multipart bodies are
 split into ``files`` and ``form`` exactly as the client built them) answered by
 ``sandbox.handle`` in a worker thread; ``GET .../events`` with an ``Upgrade: websocket``
-header is answered by ``sandbox.open_events`` and streamed frame by frame.
+header is answered by ``sandbox.open_events`` and streamed frame by frame. The sandbox's own
+exceptions become what a real server sends: a refused handshake is answered with the
+refusal's error response, and the end of a stream with its close frame (or a dropped
+connection).
 
 This is the only module of ugsdk that imports aiohttp (``pip install 'ugsdk[sandbox]'``).
 It is meant for loopback testing: no TLS, no access log, no limits beyond a body size.
@@ -43,10 +46,11 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 from multidict import CIMultiDict
 
-from ..errors import EventStreamClosed
 from ..transports.base import FilePart, Request, Response
-from .app import error_response
 from .core import Sandbox
+from .refusal import Refusal, StreamClosed
+from .responses import error_response, refusal_response
+from .routing import RouteIndex, path_of
 from .server_faults import EventsClose, ServerFaults
 from .stream import SandboxEventStream
 
@@ -187,6 +191,7 @@ class SandboxServer:
         self.host = host
         self.port = port
         self.faults = ServerFaults(sandbox.routes)
+        self._routes = RouteIndex.of(sandbox.routes)
         self._max_body_size = max_body_size
         self._lock = threading.Lock()
         self._started = False
@@ -445,8 +450,10 @@ class SandboxServer:
 
     def _error(self, status: int, message: str, code: str) -> web.Response:
         # Errors the server makes itself (not the sandbox) keep the wire contract's shape.
-        response = error_response(status, message, code=code)
-        return _to_web(Response(status, response.headers.with_header("X-Request-Id", self._request_id()), response.body))
+        return self._with_request_id(error_response(status, message, code=code))
+
+    def _with_request_id(self, response: Response) -> web.Response:
+        return _to_web(Response(response.status, response.headers.with_header("X-Request-Id", self._request_id()), response.body))
 
     # -- HTTP -------------------------------------------------------------------------------
 
@@ -456,7 +463,7 @@ class SandboxServer:
         return await self._http(request)
 
     def _route_name(self, method: str, url: str) -> Optional[str]:
-        found = self.sandbox.routes.resolve(method, _path_of(url))
+        found = self._routes.resolve(method, path_of(url))
         return found[0].name if found is not None else None
 
     async def _http(self, request: web.Request) -> web.StreamResponse:
@@ -468,16 +475,7 @@ class SandboxServer:
             return self._error(413, f"the request body is over {self._max_body_size} bytes", "payload_too_large")
         except (ValueError, AssertionError) as exc:  # aiohttp's multipart parser raises these
             return self._error(400, f"malformed multipart body: {exc}", "bad_request")
-        sandbox_request = Request(
-            request.method,
-            url,
-            query=tuple((str(k), str(v)) for k, v in request.query.items()),
-            headers=tuple((str(k), str(v)) for k, v in request.headers.items()),
-            body=body,
-            files=files,
-            form=form,
-            route=route or "",
-        )
+        sandbox_request = _sandbox_request(request, url, route, body=body, files=files, form=form)
         reset = self.faults.take_reset(route)
         delay = self.faults.take_delay(route)
         if reset is not None and not reset.after_handling:
@@ -504,19 +502,13 @@ class SandboxServer:
         ws = web.WebSocketResponse(heartbeat=PING_INTERVAL, timeout=2.0, autoping=True)
         if not ws.can_prepare(request).ok:
             return self._error(400, "not a valid WebSocket handshake", "bad_request")
-        sandbox_request = Request(
-            "GET",
-            url,
-            query=tuple((str(k), str(v)) for k, v in request.query.items()),
-            headers=tuple((str(k), str(v)) for k, v in request.headers.items()),
-            route=route or "",
-        )
+        sandbox_request = _sandbox_request(request, url, route)
         loop = asyncio.get_running_loop()
         try:
             stream = await loop.run_in_executor(self._http_pool, self.sandbox.open_events, sandbox_request)
-        except EventStreamClosed as exc:
-            status = _handshake_status(exc.code)
-            return self._error(status, str(exc) or exc.reason or "refused", _STATUS_CODES.get(status, "refused"))
+        except Refusal as refusal:
+            # Refused as the service's edge refuses a handshake: with the error response.
+            return self._with_request_id(refusal_response(refusal))
         ws.headers[hdrs.SERVER] = _SERVER_HEADER
         try:
             await ws.prepare(request)
@@ -561,8 +553,8 @@ class SandboxServer:
                     continue  # sock.stop is set: the top of the loop ends the socket
                 try:
                     frame = recv.result()
-                except EventStreamClosed as exc:
-                    await _end(sock, exc.code, exc.reason)
+                except StreamClosed as closed:
+                    await _end(sock, closed.code, closed.reason)
                     return
                 if frame is None:
                     continue
@@ -578,18 +570,6 @@ class SandboxServer:
 
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "rate_limited", 503: "unavailable"}
-
-
-def _handshake_status(code: Optional[int]) -> int:
-    """The HTTP status that refuses a handshake the sandbox closed with ``code``."""
-    if code is not None and 4400 <= code <= 4499:
-        return code - 4000  # 4401 -> 401, 4404 -> 404, 4429 -> 429 (sandbox faults)
-    if code == 1011:
-        return 503  # a scripted 5xx fault
-    return 400
 
 
 async def _as_coroutine(awaitable: Awaitable[T]) -> T:
@@ -635,10 +615,26 @@ def _url_of(request: web.Request) -> str:
     return f"{request.scheme}://{request.host}{raw_path}"
 
 
-def _path_of(url: str) -> str:
-    rest = url.split("://", 1)[-1]
-    slash = rest.find("/")
-    return rest[slash:] if slash >= 0 else "/"
+def _sandbox_request(
+    request: web.Request,
+    url: str,
+    route: Optional[str],
+    *,
+    body: Optional[bytes] = None,
+    files: Tuple[FilePart, ...] = (),
+    form: Tuple[Tuple[str, str], ...] = (),
+) -> Request:
+    """The sandbox's :class:`Request` for what came over the socket, built once."""
+    return Request(
+        request.method,
+        url,
+        query=tuple((str(k), str(v)) for k, v in request.query.items()),
+        headers=tuple((str(k), str(v)) for k, v in request.headers.items()),
+        body=body,
+        files=files,
+        form=form,
+        route=route or "",
+    )
 
 
 async def _read_body(request: web.Request) -> Tuple[Tuple[FilePart, ...], Tuple[Tuple[str, str], ...], Optional[bytes]]:

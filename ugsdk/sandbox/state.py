@@ -8,18 +8,19 @@ scripting facade (``Sandbox``) both work through it.
 from __future__ import annotations
 
 import threading
-from typing import Dict, Hashable, List, Tuple
+from typing import Dict, Hashable, Tuple
 
 import attrs
 
 from ..routes import RouteTable
-from ..transports.base import Request
 from .calls import CallDesk
 from .chats import ChatDesk, Timing
 from .clock import Clock
 from .emails import SentEmail
 from .faults import Faults
 from .ids import IdSource
+from .requestlog import RequestLog
+from .routing import RouteIndex
 from .scheduler import Scheduler
 from .seed import bare_tenant, populate_demo
 from .staff import Roster
@@ -63,6 +64,7 @@ class SandboxState:
         self.company_secret = company_secret
         self.clock = clock
         self.routes = routes
+        self.route_index = RouteIndex.of(routes)
         self.lock = threading.RLock()
         # One condition for every chat's log: few readers, and one lock keeps it simple.
         self.condition = threading.Condition(self.lock)
@@ -86,7 +88,7 @@ class SandboxState:
         )
         self.calls = CallDesk(ids=self.ids, now=self.now)
         self.emails: Dict[int, SentEmail] = {}
-        self.request_log: List[Request] = []
+        self.request_log = RequestLog()
         self.idempotent: Dict[Tuple[int, str, str], StoredResponse] = {}
         self.request_count = 0
 

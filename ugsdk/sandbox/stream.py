@@ -11,9 +11,9 @@ import threading
 import time
 from typing import Callable, NoReturn, Optional, Tuple
 
-from ..errors import EventStreamClosed
 from .events import ENDED, EventLog
 from .faults import Faults
+from .refusal import StreamClosed
 
 __all__ = ["SandboxEventStream"]
 
@@ -22,8 +22,9 @@ class SandboxEventStream:
     """An :class:`~ugsdk.transports.base.EventStream` over a sandbox chat's event log.
 
     ``close()`` from any thread wakes a blocked ``recv``, which then raises
-    :class:`EventStreamClosed` with code 1000 (a normal closure) and reason
-    ``"closed by client"``; every later ``recv`` raises the same way.
+    :class:`~ugsdk.sandbox.refusal.StreamClosed` with code 1000 (a normal closure) and
+    reason ``"closed by client"``; every later ``recv`` raises the same way. (The in-memory
+    transport hands the client :class:`ugsdk.errors.EventStreamClosed` instead.)
 
     Args:
         log: the chat's event log.
@@ -71,7 +72,7 @@ class SandboxEventStream:
         """The next frame as JSON text, or ``None`` when none came within ``timeout`` seconds.
 
         Raises:
-            EventStreamClosed: code 1000 after ``chat.ended`` was delivered or after
+            StreamClosed: code 1000 after ``chat.ended`` was delivered or after
                 ``close()``; 4401 when the token expired; ``None`` for a fault-injected drop.
         """
         deadline = time.monotonic() + max(timeout, 0.0)
@@ -93,7 +94,7 @@ class SandboxEventStream:
         # delay fault, (None, None) when there is nothing yet; raises when the stream is over.
         if self._closed is not None:
             message, code, reason = self._closed
-            raise EventStreamClosed(message, code=code, reason=reason)
+            raise StreamClosed(message, code=code, reason=reason)
         if self._repeat is not None:
             frame, self._repeat = self._repeat, None
             return frame, None
@@ -119,7 +120,7 @@ class SandboxEventStream:
 
     def _close(self, message: str, code: Optional[int], reason: str) -> NoReturn:
         self._closed = (message, code, reason)
-        raise EventStreamClosed(message, code=code, reason=reason)
+        raise StreamClosed(message, code=code, reason=reason)
 
     def close(self) -> None:
         """Close the stream; a ``recv`` blocked in another thread wakes and raises."""

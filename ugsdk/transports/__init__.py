@@ -4,7 +4,7 @@
 process; ``RecordedTransport`` replays (and records) cassettes. Implementations are imported on first use so ``import ugsdk`` stays light.
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, List
 
 from .base import DEFAULT, EventStream, FilePart, Headers, Request, Response, Timeout, Transport
 
@@ -37,3 +37,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(recorded, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(__all__))

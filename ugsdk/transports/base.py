@@ -9,6 +9,7 @@ Transports raise only :class:`ugsdk.errors.TransportError` subclasses.
 from __future__ import annotations
 
 import json
+import re
 from typing import IO, Any, Iterable, Iterator, Mapping, Optional, Protocol, Tuple, Union, runtime_checkable
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ __all__ = [
     "DEFAULT",
     "SECRET_HEADERS",
     "redact_headers",
+    "scrub_secrets",
 ]
 
 #: Header names whose values are secrets: never shown in a repr, a log line or a cassette.
@@ -77,6 +79,21 @@ class Headers:
 
     def __repr__(self) -> str:
         return f"Headers({redact_headers(self.pairs)!r})"
+
+
+# A JSON member whose name says it holds a secret, up to the end of its (maybe cut) value.
+_SECRET_MEMBER = re.compile(r'("(?:token|jwt|secret|company_secret|access_token|refresh_token|password)"\s*:\s*")([^"]*)', re.I)
+# Anything shaped like a JWT (three base64url parts, the first a JSON header), whole or cut.
+_JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}")
+
+
+def scrub_secrets(text: str) -> str:
+    """``text`` (a quoted body) with secret-looking values replaced by ``<redacted>``.
+
+    Bodies are quoted in error messages to help debugging; a cut-off auth answer must not
+    carry the end-user token into a log through them.
+    """
+    return _JWT_LIKE.sub("<redacted>", _SECRET_MEMBER.sub(r"\1<redacted>", text))
 
 
 def redact_headers(pairs: Iterable[Tuple[str, str]]) -> dict[str, str]:
@@ -191,8 +208,10 @@ class Response:
             return None
         try:
             return json.loads(self.body.decode("utf-8"))
+        except RecursionError:
+            raise DecodeError(f"response {self.status} nests its JSON too deeply to decode") from None
         except (UnicodeDecodeError, ValueError) as exc:
-            snippet = self.body[:80].decode("utf-8", "replace")
+            snippet = scrub_secrets(self.body[:80].decode("utf-8", "replace"))
             raise DecodeError(
                 f"response {self.status} is not valid JSON ({exc}); body starts {snippet!r}"
             ) from None

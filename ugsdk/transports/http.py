@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 import requests
@@ -92,9 +93,12 @@ class HTTPTransport:
             kwargs["data"] = body if body.length is not None else iter(body)
         elif request.body is not None:
             kwargs["data"] = request.body
+        budget = _budget(timeout)
+        deadline = None if budget is None else time.monotonic() + budget
+        kwargs["stream"] = True  # the body is read here, against the attempt's deadline
         try:
             raw = self._session().request(request.method, request.url, **kwargs)
-            content = raw.content
+            content = _read_body(raw, deadline, budget, request)
         except rex.ConnectTimeout as exc:
             raise ConnectError(f"connect timed out after {timeout.connect}s: {request.method} {request.url}") from exc
         except rex.SSLError as exc:
@@ -125,6 +129,70 @@ class HTTPTransport:
 
     def __repr__(self) -> str:
         return f"<HTTPTransport verify={self.verify!r}>"
+
+
+def _budget(timeout: Timeout) -> Optional[float]:
+    """The longest one attempt may take in all: connecting plus the read allowance.
+
+    ``read`` alone bounds each socket read, so a server that sends a byte now and then
+    would hold a call for ever; the total deadline stops that.
+    """
+    if timeout.read is None:
+        return None
+    return (timeout.connect or 0.0) + timeout.read
+
+
+def _read_body(raw: requests.Response, deadline: Optional[float], budget: Optional[float], request: Request) -> bytes:
+    """The whole body, read in pieces so that the deadline is checked between them."""
+    from urllib3.exceptions import HTTPError as Urllib3Error
+    from urllib3.exceptions import ReadTimeoutError
+
+    stream: Any = raw.raw
+    read = getattr(stream, "read1", None) or stream.read
+    chunks: List[bytes] = []
+    try:
+        while True:
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(f"the answer took more than {budget:g}s in all: {request.method} {request.url}")
+                _limit_next_read(stream, remaining)
+            try:
+                chunk = read(65536, decode_content=True)
+            except TypeError:
+                # A stand-in response (a recorder's, such as vcrpy's) whose read1 takes
+                # fewer arguments: plain read() does the same job there.
+                if read == stream.read:
+                    raise
+                read = stream.read
+                continue
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except BaseException as exc:
+        raw.close()  # the connection is in an unknown state: never back to the pool
+        if isinstance(exc, ReadTimeoutError):
+            raise TimeoutError(f"the answer stalled: {request.method} {request.url}") from exc
+        if isinstance(exc, (Urllib3Error, OSError)):
+            raise TransportError(f"connection lost while reading the answer: {request.method} {request.url}: {exc}") from exc
+        raise
+    release = getattr(stream, "release_conn", None)
+    if release is not None:
+        release()  # read to the end: the connection goes back to the pool for the next call
+    return b"".join(chunks)
+
+
+def _limit_next_read(stream: Any, remaining: float) -> None:
+    # Shorten the socket's own timeout to what is left, so one slow read cannot overrun the
+    # deadline by a whole read allowance. Best effort: the attribute path is urllib3's.
+    sock = getattr(getattr(stream, "_connection", None), "sock", None)
+    if sock is not None:
+        try:
+            current = sock.gettimeout()
+            if current is None or current > remaining:
+                sock.settimeout(max(0.001, remaining))
+        except OSError:
+            pass
 
 
 def _never_connected(exc: rex.ConnectionError) -> bool:

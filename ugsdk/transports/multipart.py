@@ -4,6 +4,11 @@ requests builds multipart bodies in memory (every file read whole, then copied i
 buffer). This body is a file-like object that requests sends as it reads it: each file is
 read once, in chunks, straight onto the socket. When every size is known it has a length,
 so requests sends ``Content-Length``; otherwise requests falls back to chunked encoding.
+
+A length, once announced, is kept: a file is read up to its announced size and no further,
+and a file found longer or shorter than announced stops the upload with a
+:class:`~ugsdk.errors.ValidationError`. Sending the extra bytes would leave them on the
+pooled connection, where the server would read them as the start of the next request.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import uuid
 from typing import Iterator, List, Optional, Sequence, Tuple, Union
 from urllib.parse import quote
 
+from ..errors import ValidationError
 from .base import FilePart
 
 __all__ = ["MultipartBody"]
@@ -32,6 +38,28 @@ def _disposition(name: str, filename: Optional[str] = None) -> str:
             # RFC 5987 spelling for names outside ASCII; servers that know it prefer it.
             text += f"; filename*=UTF-8''{quote(filename, safe='')}"
     return text
+
+
+def _exactly(part: FilePart) -> Iterator[bytes]:
+    """The announced ``part.size`` bytes of a streamed part, in chunks; raise if it differs."""
+    assert part.size is not None and not isinstance(part.content, bytes)
+    left = part.size
+    while left > 0:
+        chunk = part.content.read(min(_CHUNK, left))
+        if not chunk:
+            raise ValidationError(
+                f"{part.filename}: the file shrank while it was being sent (announced {part.size} bytes, "
+                f"ended {left} short); the upload was abandoned",
+                argument=part.field,
+            )
+        left -= len(chunk)
+        yield chunk
+    if part.content.read(1):
+        raise ValidationError(
+            f"{part.filename}: the file grew while it was being sent (announced {part.size} bytes); "
+            "nothing past the announced size was sent and the upload was abandoned",
+            argument=part.field,
+        )
 
 
 class MultipartBody:
@@ -95,12 +123,14 @@ class MultipartBody:
                 yield segment
             elif isinstance(segment.content, bytes):
                 yield segment.content
-            else:
+            elif segment.size is None:
                 while True:
                     chunk = segment.content.read(_CHUNK)
                     if not chunk:
                         break
                     yield chunk
+            else:
+                yield from _exactly(segment)
 
     def read(self, size: int = -1) -> bytes:
         """Up to ``size`` bytes of the body (all that is left for a negative size)."""

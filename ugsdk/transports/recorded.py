@@ -16,6 +16,10 @@ then. ``clock=transport.recorded_clock`` makes the client judge ``scheduled_at``
 recording's time (the cassette's ``recorded_at`` plus the time since the transport was made).
 
 See :mod:`ugsdk.transports.cassette` for the file format and what is scrubbed from it.
+
+The transport keeps the cassette and the count of HTTP interactions; its events streams
+reach both only through a :class:`_Tape`, the small interface the transport hands them
+(record a frame, record an end, replay the next frame, stop).
 """
 
 from __future__ import annotations
@@ -31,32 +35,28 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+import attrs
+
 from .. import errors
 from .._version import __version__
 from ..errors import CassetteError, EventStreamClosed, TransportError, ValidationError
 from .base import EventStream, Request, Response, Timeout, Transport
-from .cassette import (
-    DEFAULT_IGNORE,
-    DEFAULT_MATCH_ON,
-    MATCH_FIELDS,
+from .cassette.format import load_cassette, save_cassette
+from .cassette.match import DEFAULT_IGNORE, DEFAULT_MATCH_ON, MATCH_FIELDS, Matcher, summary
+from .cassette.records import (
     CassetteData,
     HttpRecord,
-    Scrubber,
     StreamRecord,
     decode_response,
-    differences,
     encode_request,
     encode_response,
     is_auth_exchange,
-    load_cassette,
-    save_cassette,
-    summary,
 )
+from .cassette.scrub import Scrubber
 
 __all__ = ["RecordMode", "RecordedTransport"]
 
 _NAME = re.compile(r"^[A-Za-z0-9_.:-]+$")
-_STREAM_FIELDS = ("method", "host", "path", "query")
 
 
 class RecordMode(str, enum.Enum):
@@ -166,6 +166,7 @@ class RecordedTransport:
             raise ValidationError("must be a list of names", argument="ignore")
         self.ignore = tuple(DEFAULT_IGNORE) + tuple(ignore)
         self.ignore_generated = bool(ignore_generated)
+        self._matcher = Matcher(self.match_on, self.ignore, self.ignore_generated)
         self._clock = clock if clock is not None else _utcnow
         if not callable(self._clock):
             raise ValidationError("must be a callable returning an aware datetime", argument="clock")
@@ -197,11 +198,7 @@ class RecordedTransport:
             self._data.recorded_at = self._clock()
         self._data.http = [self._scrub_record(r) for r in self._data.http]
         self._t0 = time.monotonic()
-        self._cond = threading.Condition()
-        self._started = 0  # HTTP interactions begun (frames are stamped with it)
-        self._completed = 0  # HTTP interactions done (frames wait for it on replay)
-        self._dirty = self._recording and self.mode is not RecordMode.NEW_EPISODES
-        self._closed = False
+        self._tape = _Tape(self._scrubber, dirty=self._recording and self.mode is not RecordMode.NEW_EPISODES)
         self._misses: List[str] = []
         self._streams: "weakref.WeakSet[Any]" = weakref.WeakSet()
 
@@ -274,12 +271,12 @@ class RecordedTransport:
     @property
     def misses(self) -> List[str]:
         """The events streams opened with no recording to play (each a CassetteError message)."""
-        with self._cond:
+        with self._tape.lock:
             return list(self._misses)
 
     def unplayed(self) -> List[str]:
         """One line per recorded interaction not played so far."""
-        with self._cond:
+        with self._tape.lock:
             lines = [f"http #{i} {summary(r.request)}" for i, r in enumerate(self._data.http) if not r.played]
             lines += [f"events #{i} {summary(r.request)}" for i, r in enumerate(self._data.events) if not r.played]
         return lines
@@ -317,10 +314,10 @@ class RecordedTransport:
         """
         self._check_open()
         live = self._encode(request)
-        with self._cond:
-            self._started += 1
-            record = self._take(self._data.http, live, self.match_on)
-            miss = None if record is not None or self._recording else self._miss(live, self._data.http, "request")
+        with self._tape.lock:
+            self._tape.begin_http()
+            record = self._matcher.take(self._data.http, live, self.match_on)
+            miss = None if record is not None or self._recording else self._miss(live, self._data.http, self.match_on, "request")
         try:
             if record is not None and self._recording and is_auth_exchange(live):
                 # Mixing replay and live calls (new_episodes): a replayed placeholder token
@@ -335,9 +332,7 @@ class RecordedTransport:
                 raise CassetteError(miss)
             return self._record_send(request, live, timeout)
         finally:
-            with self._cond:
-                self._completed += 1
-                self._cond.notify_all()
+            self._tape.end_http()
 
     def open_events(self, request: Request, *, timeout: Optional[Timeout] = None) -> EventStream:
         """Replay a recorded events stream (its frames, then its recorded end), or record one.
@@ -349,22 +344,22 @@ class RecordedTransport:
         """
         self._check_open()
         live = self._encode(request)
-        fields = tuple(f for f in self.match_on if f in _STREAM_FIELDS)
-        with self._cond:
-            record = self._take(self._data.events, live, fields)
+        fields = self._matcher.stream_fields
+        with self._tape.lock:
+            record = self._matcher.take(self._data.events, live, fields)
             miss = None
             if record is None and not self._recording:
-                miss = self._miss(live, self._data.events, "events stream")
+                miss = self._miss(live, self._data.events, fields, "events stream")
                 self._misses.append(miss)
         if record is not None:
             if record.refused is not None:
                 raise _error_from(record.refused)
-            stream: EventStream = _ReplayStream(self, record)
+            stream: EventStream = _ReplayStream(self._tape, record)
         elif miss is not None:
             raise EventStreamClosed(miss, code=4404, reason="not in the cassette")
         else:
             stream = self._record_open(request, live, timeout)
-        with self._cond:
+        with self._tape.lock:
             self._streams.add(stream)
         return stream
 
@@ -373,12 +368,10 @@ class RecordedTransport:
 
         Idempotent.
         """
-        with self._cond:
-            if self._closed:
+        with self._tape.lock:
+            if not self._tape.close():
                 return
-            self._closed = True
             streams = list(self._streams)
-            self._cond.notify_all()
         for stream in streams:
             stream.close()
         try:
@@ -389,11 +382,11 @@ class RecordedTransport:
 
     def save(self) -> None:
         """Write the cassette now if this transport recorded something (else do nothing)."""
-        with self._cond:
-            if not self._dirty:
+        with self._tape.lock:
+            if not self._tape.dirty:
                 return
             save_cassette(self.path, self._data, self._scrubber, recorded_with=f"ugsdk/{__version__}")
-            self._dirty = False
+            self._tape.dirty = False
 
     def __enter__(self) -> "RecordedTransport":
         return self
@@ -408,47 +401,16 @@ class RecordedTransport:
     # -- internals ----------------------------------------------------------------------------
 
     def _check_open(self) -> None:
-        if self._closed:
+        if self._tape.closed:
             raise errors.ConnectError(f"the recorded transport of {self.path} is closed")
 
     def _encode(self, request: Request) -> Dict[str, Any]:
-        with self._cond:
+        with self._tape.lock:
             clean: Dict[str, Any] = self._scrubber.scrub({"request": encode_request(request)})["request"]
         return clean
 
-    def _take(self, records: Sequence[Any], live: Dict[str, Any], fields: Sequence[str]) -> Any:
-        # First unplayed match in recorded order: identical requests play in recorded order.
-        for record in records:
-            if not record.played and not differences(
-                record.request, live, match_on=fields, ignore=self.ignore, generated=self.ignore_generated
-            ):
-                record.played = True
-                return record
-        return None
-
-    def _miss(self, live: Dict[str, Any], records: Sequence[Any], what: str) -> str:
-        fields = self.match_on if what == "request" else tuple(f for f in self.match_on if f in _STREAM_FIELDS)
-        scored = []
-        for i, record in enumerate(records):
-            diffs = differences(record.request, live, match_on=fields, ignore=self.ignore, generated=self.ignore_generated)
-            weight = sum(100 if d.startswith("method") else 10 if d.startswith("path") else 1 for d in diffs)
-            scored.append((weight, record.played, i, record, diffs))
-        scored.sort(key=lambda item: (item[0], item[1], item[2]))
-        unplayed = sum(1 for r in records if not r.played)
-        lines = [
-            f"no recorded {what} matches {summary(live)}",
-            f"  cassette {self.path} (record mode {self.mode.value!r}, matching on {', '.join(fields)}; "
-            f"{unplayed} of {len(records)} not played yet)",
-        ]
-        if not scored:
-            lines.append("  the cassette holds none")
-        else:
-            lines.append("  nearest recorded:")
-            for _, played, i, record, diffs in scored[:3]:
-                note = " (already played; each plays once)" if played else ""
-                lines.append(f"    #{i} {summary(record.request)}{note}")
-                lines += [f"       {d}" for d in diffs[:6]] or ["       identical"]
-        return "\n".join(lines)
+    def _miss(self, live: Dict[str, Any], records: Sequence[Any], fields: Sequence[str], what: str) -> str:
+        return self._matcher.miss(live, records, fields, what=what, cassette=str(self.path), mode=self.mode.value)
 
     def _record_send(
         self, request: Request, live: Dict[str, Any], timeout: Optional[Timeout], *, replace: Optional[HttpRecord] = None
@@ -459,65 +421,167 @@ class RecordedTransport:
         except TransportError as exc:
             self._store(HttpRecord(live, error=_error_json(exc), played=True), replace)
             raise
-        with self._cond:
+        with self._tape.lock:
             clean = self._scrubber.scrub({"request": live, "response": encode_response(response)})
         self._store(HttpRecord(clean["request"], clean["response"], played=True), replace)
         return response
 
     def _store(self, record: HttpRecord, replace: Optional[HttpRecord]) -> None:
-        with self._cond:
+        with self._tape.lock:
             if replace is not None:
                 replace.response, replace.error = record.response, record.error
             else:
                 self._data.http.append(record)
-            self._dirty = True
+            self._tape.dirty = True
 
     def _record_open(self, request: Request, live: Dict[str, Any], timeout: Optional[Timeout]) -> EventStream:
         assert self.inner is not None
-        with self._cond:
-            record = StreamRecord(live, opened_after_http=self._started, played=True)
+        with self._tape.lock:
+            record = StreamRecord(live, opened_after_http=self._tape.started, played=True)
             self._data.events.append(record)
-            self._dirty = True
+            self._tape.dirty = True
         try:
             inner = self.inner.open_events(request, timeout=timeout if timeout is not None else Timeout())
         except TransportError as exc:
-            with self._cond:
+            with self._tape.lock:
                 record.refused = _error_json(exc)
             raise
-        return _RecordingStream(self, record, inner)
+        return _RecordingStream(self._tape, record, inner)
 
-    def _add_frame(self, record: StreamRecord, text: str) -> None:
-        with self._cond:
-            entry: Dict[str, Any] = {"after_http": self._started}
+
+@attrs.define
+class _ReplayCursor:
+    """Where one replayed stream is: the next frame to hand out, and whether it was closed."""
+
+    record: StreamRecord
+    next: int = 0
+    closed: bool = False
+
+
+class _Tape:
+    """What a recorded transport shares with its events streams, behind a few methods.
+
+    It counts the HTTP interactions begun and done: a recorded frame is stamped with the
+    count begun, and a replayed frame waits until its count is done, so events keep their
+    place among the calls. Its condition also guards the transport's cassette data and wakes
+    waiting streams. Streams call only :meth:`add_frame`, :meth:`end_stream`,
+    :meth:`replay_next` and :meth:`stop_replay`.
+
+    Args:
+        scrubber: removes secrets from what is recorded, and restores registered values in
+            what is replayed.
+        dirty: whether the cassette has to be written even if nothing more is recorded.
+    """
+
+    def __init__(self, scrubber: Scrubber, *, dirty: bool) -> None:
+        self.lock = threading.Condition()
+        self.scrubber = scrubber
+        self.started = 0  # HTTP interactions begun
+        self.completed = 0  # HTTP interactions done
+        self.dirty = dirty
+        self.closed = False
+
+    # -- for the transport ----------------------------------------------------------------------
+
+    def begin_http(self) -> None:
+        """One more HTTP interaction has begun."""
+        with self.lock:
+            self.started += 1
+
+    def end_http(self) -> None:
+        """One more HTTP interaction is done: replayed frames waiting for it may go."""
+        with self.lock:
+            self.completed += 1
+            self.lock.notify_all()
+
+    def close(self) -> bool:
+        """Mark the transport closed and wake every stream; ``False`` if it already was."""
+        with self.lock:
+            if self.closed:
+                return False
+            self.closed = True
+            self.lock.notify_all()
+            return True
+
+    # -- for the streams ------------------------------------------------------------------------
+
+    def add_frame(self, record: StreamRecord, text: str) -> None:
+        """Record a frame received now (scrubbed)."""
+        with self.lock:
+            entry: Dict[str, Any] = {"after_http": self.started}
             try:
                 entry["frame"] = json.loads(text)
             except ValueError:
                 entry["text"] = text
-            record.frames.append(self._scrubber.scrub(entry))
-            self._dirty = True
+            record.frames.append(self.scrubber.scrub(entry))
+            self.dirty = True
 
-    def _end_stream(self, record: StreamRecord, error: Optional[EventStreamClosed], *, by_client: bool) -> None:
-        with self._cond:
+    def end_stream(self, record: StreamRecord, error: Optional[EventStreamClosed], *, by_client: bool) -> None:
+        """Record how a stream ended (the first end only): by the client, or the server's close."""
+        with self.lock:
             if record.close is not None:
                 return
             if by_client or error is None:
-                record.close = {"after_http": self._started, "by": "client"}
+                record.close = {"after_http": self.started, "by": "client"}
             else:
-                record.close = self._scrubber.scrub({
-                    "after_http": self._started,
+                record.close = self.scrubber.scrub({
+                    "after_http": self.started,
                     "by": "server",
                     "code": error.code,
                     "reason": error.reason,
                     "message": str(error),
                 })
-            self._dirty = True
+            self.dirty = True
+
+    def replay_next(self, cursor: _ReplayCursor, timeout: float) -> Optional[str]:
+        """The next recorded frame once it is due, or ``None`` after ``timeout`` seconds.
+
+        Raises:
+            EventStreamClosed: the recorded closure once it is due, or the stream or the
+                transport was closed.
+        """
+        deadline = time.monotonic() + max(timeout, 0.0)
+        frames = cursor.record.frames
+        with self.lock:
+            while True:
+                if cursor.closed or self.closed:
+                    raise EventStreamClosed("events stream closed by the client")
+                if cursor.next < len(frames):
+                    entry = frames[cursor.next]
+                    if int(entry.get("after_http", 0)) <= self.completed:
+                        cursor.next += 1
+                        return self._text(entry)
+                else:
+                    end = cursor.record.close or {"by": "client"}
+                    if end.get("by") == "server" and int(end.get("after_http", 0)) <= self.completed:
+                        raise EventStreamClosed(
+                            str(end.get("message") or "events stream closed by the server"),
+                            code=end.get("code"),
+                            reason=str(end.get("reason") or ""),
+                        )
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self.lock.wait(remaining)
+
+    def stop_replay(self, cursor: _ReplayCursor) -> None:
+        """Close a replayed stream; a ``replay_next`` waiting on it wakes and raises."""
+        with self.lock:
+            cursor.closed = True
+            self.lock.notify_all()
+
+    def _text(self, entry: Mapping[str, Any]) -> str:
+        restore = self.scrubber.restore
+        if "frame" in entry:
+            return json.dumps(restore(entry["frame"]), ensure_ascii=False)
+        return str(restore(entry.get("text", "")))
 
 
 class _RecordingStream:
     """Passes the inner stream's frames through, writing each down with its moment."""
 
-    def __init__(self, owner: RecordedTransport, record: StreamRecord, inner: EventStream) -> None:
-        self._owner = owner
+    def __init__(self, tape: _Tape, record: StreamRecord, inner: EventStream) -> None:
+        self._tape = tape
         self._record = record
         self._inner = inner
         self._closing = False
@@ -526,15 +590,15 @@ class _RecordingStream:
         try:
             text = self._inner.recv(timeout)
         except EventStreamClosed as exc:
-            self._owner._end_stream(self._record, exc, by_client=self._closing)
+            self._tape.end_stream(self._record, exc, by_client=self._closing)
             raise
         if text is not None:
-            self._owner._add_frame(self._record, text)
+            self._tape.add_frame(self._record, text)
         return text
 
     def close(self) -> None:
         self._closing = True
-        self._owner._end_stream(self._record, None, by_client=True)
+        self._tape.end_stream(self._record, None, by_client=True)
         self._inner.close()
 
     def __repr__(self) -> str:
@@ -548,48 +612,16 @@ class _ReplayStream:
     the recording waits (returning ``None``) until the client closes it again.
     """
 
-    def __init__(self, owner: RecordedTransport, record: StreamRecord) -> None:
-        self._owner = owner
-        self._record = record
-        self._next = 0
-        self._closed = False
+    def __init__(self, tape: _Tape, record: StreamRecord) -> None:
+        self._tape = tape
+        self._cursor = _ReplayCursor(record)
 
     def recv(self, timeout: float) -> Optional[str]:
-        owner = self._owner
-        deadline = time.monotonic() + max(timeout, 0.0)
-        frames = self._record.frames
-        with owner._cond:
-            while True:
-                if self._closed or owner._closed:
-                    raise EventStreamClosed("events stream closed by the client")
-                if self._next < len(frames):
-                    entry = frames[self._next]
-                    if int(entry.get("after_http", 0)) <= owner._completed:
-                        self._next += 1
-                        return self._text(entry)
-                else:
-                    end = self._record.close or {"by": "client"}
-                    if end.get("by") == "server" and int(end.get("after_http", 0)) <= owner._completed:
-                        raise EventStreamClosed(
-                            str(end.get("message") or "events stream closed by the server"),
-                            code=end.get("code"),
-                            reason=str(end.get("reason") or ""),
-                        )
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return None
-                owner._cond.wait(remaining)
-
-    def _text(self, entry: Mapping[str, Any]) -> str:
-        restore = self._owner._scrubber.restore
-        if "frame" in entry:
-            return json.dumps(restore(entry["frame"]), ensure_ascii=False)
-        return str(restore(entry.get("text", "")))
+        return self._tape.replay_next(self._cursor, timeout)
 
     def close(self) -> None:
-        with self._owner._cond:
-            self._closed = True
-            self._owner._cond.notify_all()
+        self._tape.stop_replay(self._cursor)
 
     def __repr__(self) -> str:
-        return f"<replayed events stream {self._record.request.get('url')} frame {self._next}/{len(self._record.frames)}>"
+        cursor = self._cursor
+        return f"<replayed events stream {cursor.record.request.get('url')} frame {cursor.next}/{len(cursor.record.frames)}>"

@@ -8,6 +8,8 @@ failure whichever way the server chose to refuse.
 
 from __future__ import annotations
 
+import logging
+import re
 import socket
 import ssl
 import struct
@@ -21,10 +23,33 @@ import websocket
 from ..errors import ConnectError, EventStreamClosed, TLSError, TransportError
 from .base import Request, Timeout
 
-__all__ = ["WebSocketEventStream", "open_websocket", "PING_INTERVAL"]
+__all__ = ["WebSocketEventStream", "open_websocket", "PING_INTERVAL", "PONG_TIMEOUT"]
 
 #: Seconds between our pings; the server pings every 20 s too.
 PING_INTERVAL = 20.0
+#: How long after a ping with nothing heard back (no pong, no frame) the connection counts as
+#: dead: a black-holed socket never errors by itself.
+PONG_TIMEOUT = 10.0
+
+
+class _RedactBearer(logging.Filter):
+    """Masks bearer tokens in websocket-client's own log (``websocket.enableTrace(True)``
+    prints every handshake header there)."""
+
+    _BEARER = re.compile(r"(Bearer\s+)[^\s'\"]+", re.I)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a record we cannot format is left as it is
+            return True
+        masked = self._BEARER.sub(r"\1<redacted>", message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
+logging.getLogger("websocket").addFilter(_RedactBearer())
 
 # Handshake statuses that mean the same as a close code.
 _STATUS_TO_CLOSE = {401: 4401, 403: 4401, 404: 4404}
@@ -92,10 +117,18 @@ def open_websocket(
 class WebSocketEventStream:
     """One open events socket: ``recv`` from one thread, ``close`` from any."""
 
-    def __init__(self, ws: "websocket.WebSocket", *, ping_interval: float = PING_INTERVAL) -> None:
+    def __init__(
+        self,
+        ws: "websocket.WebSocket",
+        *,
+        ping_interval: float = PING_INTERVAL,
+        pong_timeout: float = PONG_TIMEOUT,
+    ) -> None:
         self._ws = ws
         self._ping_interval = ping_interval
+        self._pong_timeout = pong_timeout
         self._last_ping = time.monotonic()
+        self._unanswered_since: Optional[float] = None  # first ping with nothing heard since
         self._closed = threading.Event()
 
     def recv(self, timeout: float) -> Optional[str]:
@@ -110,12 +143,20 @@ class WebSocketEventStream:
             if self._closed.is_set():
                 raise EventStreamClosed("events stream closed by the client")
             now = time.monotonic()
+            waiting = self._unanswered_since
+            if waiting is not None and now - waiting >= self._pong_timeout:
+                self._abort()
+                raise EventStreamClosed(f"events connection silent {now - waiting:.1f}s after a ping: no pong")
             if now - self._last_ping >= self._ping_interval:
                 self._ping()
+                now = time.monotonic()
             remaining = deadline - now
             if remaining <= 0:
                 return None
-            self._ws.settimeout(min(remaining, self._ping_interval))
+            wake = min(remaining, self._ping_interval)
+            if waiting is not None:
+                wake = min(wake, max(0.001, waiting + self._pong_timeout - now))
+            self._ws.settimeout(wake)
             try:
                 opcode, frame = self._ws.recv_data_frame(control_frame=True)
             except (websocket.WebSocketTimeoutException, socket.timeout):
@@ -124,6 +165,7 @@ class WebSocketEventStream:
                 if self._closed.is_set():
                     raise EventStreamClosed("events stream closed by the client") from None
                 raise EventStreamClosed(f"events connection dropped: {exc}") from None
+            self._unanswered_since = None  # any frame at all shows the peer is there
             if opcode == websocket.ABNF.OPCODE_TEXT:
                 data = frame.data if hasattr(frame, "data") else frame
                 return data.decode("utf-8") if isinstance(data, bytes) else str(data)
@@ -135,10 +177,19 @@ class WebSocketEventStream:
 
     def _ping(self) -> None:
         self._last_ping = time.monotonic()
+        if self._unanswered_since is None:
+            self._unanswered_since = self._last_ping
         try:
             self._ws.ping()
         except (OSError, websocket.WebSocketException):
             pass  # the next recv reports the broken connection
+
+    def _abort(self) -> None:
+        try:
+            self._ws.abort()  # type: ignore[no-untyped-call]
+            self._ws.shutdown()  # type: ignore[no-untyped-call]
+        except (OSError, websocket.WebSocketException):
+            pass
 
     def close(self) -> None:
         """Close the socket; a ``recv`` blocked in another thread returns promptly."""

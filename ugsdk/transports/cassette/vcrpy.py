@@ -1,8 +1,8 @@
 """Reading cassettes written by vcrpy (its format 1, YAML or JSON) for replay.
 
 vcrpy records HTTP only, so these cassettes replay calls but no live events. Each vcrpy
-interaction becomes an :class:`~ugsdk.transports.cassette.HttpRecord` of the same shape a
-ugsdk recording has, so matching and replay work the same way::
+interaction becomes an :class:`~ugsdk.transports.cassette.records.HttpRecord` of the same
+shape a ugsdk recording has, so matching and replay work the same way::
 
     interactions:
     - request: {method: POST, uri: 'http://127.0.0.1:8080/api/v2/auth/end_user',
@@ -13,14 +13,19 @@ ugsdk recording has, so matching and replay work the same way::
 
 from __future__ import annotations
 
-from datetime import datetime
+import email.parser
+import email.policy
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
+from urllib.parse import parse_qsl, urlsplit
 
-from ..errors import CassetteError
-from .cassette import HttpRecord, _body_fields, date_header, multipart_fields, split_url
+from ...errors import CassetteError
+from ..base import FilePart
+from .records import HttpRecord, body_fields, describe_file
 
-__all__ = ["read_vcr"]
+__all__ = ["read_vcr", "multipart_fields", "date_header", "split_url"]
 
 
 def _headers(raw: Any) -> Dict[str, str]:
@@ -76,7 +81,7 @@ def read_vcr(data: Mapping[str, Any], path: Path) -> Tuple[List[HttpRecord], Opt
             if body and content_type.startswith("multipart/form-data"):
                 request.update(multipart_fields(body, content_type))
             else:
-                request.update(_body_fields(body))
+                request.update(body_fields(body))
             status = raw_response["status"]
             response_headers = _headers(raw_response.get("headers"))
             raw_body = raw_response.get("body") or {}
@@ -84,10 +89,50 @@ def read_vcr(data: Mapping[str, Any], path: Path) -> Tuple[List[HttpRecord], Opt
                 "status": int(status["code"] if isinstance(status, Mapping) else status),
                 "headers": response_headers,
             }
-            response.update(_body_fields(_bytes(raw_body.get("string") if isinstance(raw_body, Mapping) else raw_body)))
+            response.update(body_fields(_bytes(raw_body.get("string") if isinstance(raw_body, Mapping) else raw_body)))
         except (KeyError, TypeError, ValueError) as exc:
             raise CassetteError(f"{path}: vcrpy interaction {i} is malformed ({exc!r})") from None
         if recorded_at is None:
             recorded_at = date_header(raw_response.get("headers") or {})
         records.append(HttpRecord(request, response))
     return records, recorded_at
+
+
+def multipart_fields(body: bytes, content_type: str) -> Dict[str, Any]:
+    """The ``multipart`` cassette field of a raw ``multipart/form-data`` body."""
+    parser: Any = email.parser.BytesParser(policy=email.policy.HTTP)
+    message: Any = parser.parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    form: List[List[str]] = []
+    files: List[Dict[str, Any]] = []
+    for part in message.iter_parts() if message.is_multipart() else []:
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        filename = part.get_filename()
+        if filename is None:
+            form.append([str(name), data.decode("utf-8", "replace")])
+        else:
+            files.append(describe_file(FilePart(str(name), filename, data, part.get_content_type())))
+    return {"multipart": {"form": form, "files": files}}
+
+
+def date_header(headers: Mapping[str, Any]) -> Optional[datetime]:
+    """The ``Date`` header of recorded response headers, as an aware datetime."""
+    for key, value in headers.items():
+        if key.lower() == "date":
+            first = value[0] if isinstance(value, list) and value else value
+            try:
+                when = parsedate_to_datetime(str(first))
+            except (TypeError, ValueError):
+                return None
+            return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+    return None
+
+
+def split_url(uri: str) -> Tuple[str, List[List[str]]]:
+    """``(url without query, [[name, value], ...])``."""
+    parts = urlsplit(uri)
+    base = parts._replace(query="", fragment="").geturl()
+    return base, [[k, v] for k, v in parse_qsl(parts.query, keep_blank_values=True)]
