@@ -28,7 +28,13 @@ pytest.importorskip("aiohttp")
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("docs_runner.py")
-DOCS = [ROOT / "README.rst", *sorted((ROOT / "docs").glob("*.rst"))]
+# The files that hold python examples (a page of shell commands has none to run).
+DOCS = [p for p in [ROOT / "README.rst", *sorted((ROOT / "docs").glob("*.rst"))]
+        if ".. code-block:: python" in p.read_text(encoding="utf-8")]
+
+
+def test_the_readme_and_the_web_page_have_examples() -> None:
+    assert {"README.rst", "web.rst"} <= {p.name for p in DOCS}
 
 
 def run_examples(path: Path) -> List[Dict[str, Any]]:
