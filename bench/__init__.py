@@ -246,3 +246,10 @@ def stop_server(proc: "subprocess.Popen[str]") -> None:
     except subprocess.TimeoutExpired:  # pragma: no cover - a stuck server
         proc.kill()
         proc.wait(5)
+
+
+def run_figures(figures: Callable[[bool], Sequence[Figure]], argv: Optional[Sequence[str]] = None) -> int:
+    """The ``main`` of a benchmark module: print its figures (``--quick`` for a short run)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    print(format_table(figures("--quick" in args)))
+    return 0

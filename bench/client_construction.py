@@ -22,7 +22,7 @@ if __package__ in (None, ""):  # run as a script: make the ``bench`` package imp
 import requests  # noqa: E402
 
 import ugsdk  # noqa: E402
-from bench import Figure, at_most, format_table, per_call  # noqa: E402
+from bench import Figure, at_most, run_figures, per_call  # noqa: E402
 
 
 def figures(quick: bool = False) -> List[Figure]:
@@ -52,9 +52,7 @@ def figures(quick: bool = False) -> List[Figure]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    print(format_table(figures(quick="--quick" in args)))
-    return 0
+    return run_figures(figures, argv)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence
 if __package__ in (None, ""):  # run as a script: make the ``bench`` package importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench import Figure, format_table, per_call, ratio_at_most  # noqa: E402
+from bench import Figure, run_figures, per_call, ratio_at_most  # noqa: E402
 from ugsdk.models import (  # noqa: E402
     CardButton,
     ContentCard,
@@ -137,9 +137,7 @@ def figures(quick: bool = False) -> List[Figure]:
     ]
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    print(format_table(figures(quick="--quick" in args)))
-    return 0
+    return run_figures(figures, argv)
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as a script: make the ``bench`` package imp
 import requests  # noqa: E402
 
 import ugsdk  # noqa: E402
-from bench import Figure, exchange_token, format_table, ratio_at_least, start_server, stop_server  # noqa: E402
+from bench import Figure, exchange_token, run_figures, ratio_at_least, start_server, stop_server  # noqa: E402
 
 THREADS = 32
 CALLS = 200
@@ -123,9 +123,7 @@ def figures(quick: bool = False) -> List[Figure]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    print(format_table(figures(quick="--quick" in args)))
-    return 0
+    return run_figures(figures, argv)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ import requests  # noqa: E402
 import websocket  # noqa: E402
 
 import ugsdk  # noqa: E402
-from bench import Figure, exchange_token, format_table, start_server, stop_server  # noqa: E402
+from bench import Figure, exchange_token, run_figures, start_server, stop_server  # noqa: E402
 
 REQUESTS = 300
 REPLIES = 150  # agent replies before the events are read: ~3 events each
@@ -159,9 +159,7 @@ def figures(quick: bool = False) -> List[Figure]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    print(format_table(figures(quick="--quick" in args)))
-    return 0
+    return run_figures(figures, argv)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any, Callable, Dict, Mapping, Optional, Union
 
 from .errors import ValidationError
-from .validation import check_email, check_phone, check_seconds, check_text
+from .validation import check_email, check_seconds, check_text
 
 __all__ = ["AuthResult", "Authenticate", "JWTSigner", "TokenCache", "token_from_result", "unverified_claims"]
 
@@ -74,7 +74,8 @@ class JWTSigner:
             anonymous guest.
         name: display name shown to agents.
         email: the end user's e-mail address.
-        phone: the end user's phone number, E.164.
+        phone: the end user's phone number, as your records hold it (the service takes any
+            string here; E.164 is checked where a call is placed).
         ttl: token lifetime, seconds or a timedelta (default 15 minutes; 1 s to 24 h).
         issuer: an optional ``iss`` claim.
         clock: epoch seconds source (tests pin it).
@@ -105,7 +106,7 @@ class JWTSigner:
         self.identifier = None if identifier is None else check_text(identifier, "identifier")
         self.name = None if name is None else check_text(name, "name")
         self.email = None if email is None else check_email(email, "email")
-        self.phone = None if phone is None else check_phone(phone, "phone")
+        self.phone = None if phone is None else check_text(phone, "phone")
         self.issuer = None if issuer is None else check_text(issuer, "issuer")
         self.ttl = float(seconds)
         self._clock = clock

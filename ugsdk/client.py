@@ -62,7 +62,7 @@ from .routes import ROUTES, Route, RouteTable
 from .serde import parse_time_slot, structure, unstructure
 from .session import ChatSession, is_chat_listener
 from .store import ChatStore, default_store
-from .transports.base import DEFAULT, FilePart, Response, Timeout, Transport, _Default
+from .transports.base import DEFAULT, Response, Timeout, Transport, _Default
 from .uploads import prepare_files, refuse_prohibited
 
 if TYPE_CHECKING:
@@ -133,6 +133,10 @@ class Client:
             events threads (a listener still blocked then is left to finish on its own).
         clock: returns the current time (aware); checks such as "``scheduled_at`` is in the
             future" use it. Replayed recordings pass the time they were recorded at.
+        replay_history: deliver a chat's earlier events too when its live events start (a
+            logger of every event wants this). By default live events are what happens after
+            the client got the chat; what came before is history, read with
+            :meth:`fetch_messages`.
 
     Raises:
         ValidationError: an option is malformed.
@@ -155,6 +159,7 @@ class Client:
         reconnect: ReconnectPolicy = ReconnectPolicy(),
         shutdown_timeout: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        replay_history: bool = False,
     ) -> None:
         self.company_id = v.check_text(company_id, "company_id")
         if company_id.strip() != company_id:
@@ -211,6 +216,7 @@ class Client:
             company_id=self.company_id,
             reconnect=reconnect,
             shutdown_timeout=bound or 0.0,
+            replay_history=v.check_bool(replay_history, "replay_history") or False,
         )
 
     # Read-only views of the options (a with_options view shows its own limits).
@@ -612,7 +618,8 @@ class Client:
             custom_data=_custom_data(call.custom_data),
         )
         key = v.check_idempotency_key(idempotency_key)
-        return decode(self._send(self.routes.create_call, body=call, idempotency_key=key), Call)
+        body = _with_custom_data_as_given(call, request, fields)
+        return decode(self._send(self.routes.create_call, body=body, idempotency_key=key), Call)
 
     def load_call(self, call_id: Union[int, str]) -> Call:
         """A call by id.
@@ -708,6 +715,7 @@ class Client:
         chat_request = _build(ChatRequest, request, fields, "request")
         if custom_data is not None and chat_request.custom_data is not None:
             raise ValidationError("given twice: in the request and as an argument", argument="custom_data")
+        given_custom = custom_data if custom_data is not None else chat_request.custom_data
         chat_request = attrs.evolve(
             chat_request,
             menu_id=v.check_int_id(chat_request.menu_id, "menu_id"),
@@ -717,8 +725,9 @@ class Client:
             email=None if chat_request.email is None else v.check_email(chat_request.email),
             greeting=v.check_optional_text(chat_request.greeting, "greeting"),
             cobrowsable=v.check_bool(chat_request.cobrowsable, "cobrowsable"),
-            custom_data=_custom_data(custom_data if custom_data is not None else chat_request.custom_data),
+            custom_data=_custom_data(given_custom),
         )
+        body = _with_custom_data_as_given(chat_request, None, {"custom_data": given_custom})
         key = v.check_idempotency_key(idempotency_key)
         # One chat at a time per client: a second thread's call waits here, then finds the
         # first one's chat current and raises ChatStateError.
@@ -728,7 +737,7 @@ class Client:
                 raise ChatStateError(
                     f"chat {current.id} is still {current.status.value}: finish_chat() or destroy_chat() first"
                 )
-            chat = decode(self._send(self.routes.create_chat, body=chat_request, idempotency_key=key), Chat)
+            chat = decode(self._send(self.routes.create_chat, body=body, idempotency_key=key), Chat)
             self._session.follow(chat, self._options)
         return chat
 
@@ -863,7 +872,7 @@ class Client:
 
     # -- live events ---------------------------------------------------------------------
 
-    def connect(self, *, after: int = 0) -> None:
+    def connect(self, *, after: Optional[int] = None) -> None:
         """Start delivering the current chat's live events (idempotent).
 
         Registering a ``chat.*`` or ``"*"`` listener while a chat is current starts delivery
@@ -871,13 +880,16 @@ class Client:
         The stream is opened with this client's (or view's) timeout.
 
         Args:
-            after: deliver only events whose ``seq`` is greater (0 = the chat's history too).
+            after: deliver only events whose ``seq`` is greater: 0 replays the chat's history
+                too; left out, live events start after what the client had seen when it got
+                the chat (or where an earlier connection stopped).
 
         Raises:
             ValidationError: ``after`` is not an integer >= 0.
             ChatStateError: there is no current chat.
         """
-        v.check_count(after, "after")
+        if after is not None:
+            v.check_count(after, "after")
         self._session.connect(self._session.current(), after=after, options=self._options)
 
     def disconnect(self) -> None:
@@ -927,8 +939,9 @@ class Client:
             query.append(("after", str(after)))
         chat = self._session.current()
         response = self._send(self.routes.fetch_messages, path=_chat_path(chat), query=query)
-        messages = decode(response, List[Message])
-        return sorted(messages, key=lambda m: m.index)
+        messages = sorted(decode(response, List[Message]), key=lambda m: m.index)
+        self._session.note_fetched(chat.id, messages)
+        return messages
 
     def send_text_message(self, text: str, *, idempotency_key: Optional[str] = None) -> Message:
         """Send a text message in the current chat.
@@ -1192,6 +1205,22 @@ def _custom_data(value: Union[CustomData, Mapping[str, Any], None]) -> Optional[
     for key, entry in data.unsigned.items():
         v.check_json(entry.value, f"custom_data['unsigned'][{key!r}]['value']")
     return data
+
+
+def _with_custom_data_as_given(request: Any, given: Any, fields: Mapping[str, Any]) -> Any:
+    """The request's body, with custom data given as a dict sent exactly as given.
+
+    Checked against :class:`CustomData` first (see :func:`_custom_data`), but a dict goes out
+    untouched: a value such as ``external_chat_transfer``'s ``"2024-01-02 10:00:00Z"`` must
+    not come back rewritten by a round trip through the model.
+    """
+    source = given if isinstance(given, Mapping) else fields
+    raw = source.get("custom_data") if isinstance(source, Mapping) else None
+    if not isinstance(raw, Mapping) or isinstance(raw, CustomData):
+        return request
+    body = unstructure(request)
+    body["custom_data"] = dict(raw)
+    return body
 
 
 def _chat_path(chat: Chat) -> Dict[str, str]:

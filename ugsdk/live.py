@@ -277,6 +277,17 @@ class EventPump:
         """The ``seq`` of the last event delivered."""
         return self._delivered_seq
 
+    @property
+    def queued_seq(self) -> int:
+        """The ``seq`` of the last event handed to the dispatcher (what a new connection
+        would resume after)."""
+        return self._queued_seq
+
+    def mark_messages_delivered(self, index: int) -> None:
+        """Messages up to ``index`` reached the listeners another way (a fetch): their
+        ``chat.message`` events are not delivered again. Called on the dispatcher."""
+        self._message_index = max(self._message_index, index)
+
     def stop(self, timeout: float = 2.0) -> bool:
         """Stop delivering and wait up to ``timeout`` seconds for the pump's last step.
 

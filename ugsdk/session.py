@@ -48,6 +48,9 @@ class ChatSession:
         company_id: part of a derived store key.
         reconnect: waits between reconnections of the events stream.
         shutdown_timeout: the longest a stop waits for a listener.
+        replay_history: live events start from the chat's first event instead of from when
+            the client got the chat (wire.md v1.1: what came before is history, read with
+            ``fetch_messages``).
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class ChatSession:
         company_id: str,
         reconnect: ReconnectPolicy,
         shutdown_timeout: float,
+        replay_history: bool = False,
     ) -> None:
         self.requester = requester
         self.store = store
@@ -78,6 +82,11 @@ class ChatSession:
         self._survey: Optional[Tuple[int, ChatSurvey]] = None
         self.file_rules: Optional[ProhibitedFileTypes] = None
         self.pump: Optional[EventPump] = None
+        self.replay_history = replay_history
+        # (chat id, seq): where the next connection of that chat starts. Set when a chat is
+        # made current (from the answer's event_seq), moved on when a pump stops.
+        self._live_from: Tuple[int, int] = (0, 0)
+        self._delivering: Optional[ev.Event] = None  # the event listeners are handling
         # Held weakly: a loop left with break drops its feed, which then stops receiving.
         self._feeds: "Optional[weakref.WeakSet[EventFeed]]" = None  # made on first events()
 
@@ -192,6 +201,8 @@ class ChatSession:
             self.stop_pump()
         with self.lock:
             self._chat = chat
+            if self._live_from[0] != chat.id:
+                self._live_from = (chat.id, 0 if self.replay_history else chat.event_seq)
         failure = self._remember(chat)
         if self.listeners.has_any(is_chat_listener):
             self.maybe_connect(options)
@@ -236,7 +247,11 @@ class ChatSession:
 
     def deliver(self, event: ev.Event) -> None:
         """Call the listeners and feed the iterators (on the dispatcher only)."""
-        self.listeners.emit(event)
+        self._delivering = event
+        try:
+            self.listeners.emit(event)
+        finally:
+            self._delivering = None
         feeds = self._feeds
         if feeds:
             with self.lock:
@@ -248,17 +263,41 @@ class ChatSession:
         """Start the live events if a chat is current and still going."""
         chat = self._chat
         if chat is not None and not chat.status.is_ended and not self.closed:
-            self.connect(chat, after=0, options=options)
+            self.connect(chat, after=None, options=options)
 
-    def connect(self, chat: Chat, *, after: int, options: CallOptions) -> None:
-        """Follow ``chat``'s live events (idempotent while a pump of it runs)."""
+    def connect(self, chat: Chat, *, after: Optional[int], options: CallOptions) -> None:
+        """Follow ``chat``'s live events (idempotent while a pump of it runs).
+
+        ``after`` ``None`` starts where live events of this chat start: after the events the
+        client had already seen when it got the chat, or where an earlier connection stopped.
+        """
         with self.lock:
             pump = self.pump
             if pump is not None and pump.chat_id == chat.id and pump.alive:
                 return
+            if after is None:
+                known, seq = self._live_from
+                after = seq if known == chat.id else (0 if self.replay_history else chat.event_seq)
             pump = EventPump(_PumpLink(self, options), self.dispatcher, chat.id, after=after, reconnect=self.reconnect)
             self.pump = pump
         pump.start()
+
+    def note_fetched(self, chat_id: int, messages: List[Message]) -> None:
+        """Messages fetched while ``chat.connected`` is being handled count as delivered
+        (wire.md v1.1), so an app that renders them then appends ``chat.message`` shows each
+        message once."""
+        event = self._delivering
+        pump = self.pump
+        if (
+            messages
+            and event is not None
+            and event.name == ev.CHAT_CONNECTED
+            and event.chat_id == chat_id
+            and pump is not None
+            and pump.chat_id == chat_id
+            and self.dispatcher.on_dispatcher
+        ):
+            pump.mark_messages_delivered(max(m.index for m in messages))
 
     @property
     def connected(self) -> bool:
@@ -293,6 +332,9 @@ class ChatSession:
         """Stop the live events (waiting up to ``timeout``, default ``shutdown_timeout``)."""
         with self.lock:
             pump, self.pump = self.pump, None
+            if pump is not None and self._live_from[0] == pump.chat_id:
+                # A later connection of this chat goes on from here: nothing twice.
+                self._live_from = (pump.chat_id, max(self._live_from[1], pump.queued_seq))
         bound = self.shutdown_timeout if timeout is None else timeout
         if pump is not None and not pump.stop(bound):
             log.warning("a listener of chat %s is still running after %.1fs; left to finish", pump.chat_id, bound)

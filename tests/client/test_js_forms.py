@@ -98,3 +98,30 @@ def test_the_decorator_returns_the_function(client: ugsdk.Client) -> None:
         return message.content or ""
 
     assert show.__name__ == "show"
+
+
+def test_custom_data_given_as_a_dict_goes_out_exactly_as_given(client: ugsdk.Client, sandbox: Sandbox) -> None:
+    transfer = {
+        "transcript": [{"sender": "end_user", "timestamp": "2024-01-02 10:00:00Z", "content": [{"type": "text", "text": "hi"}]}],
+        "greeting_override": "Welcome back",
+    }
+    data = {"unsigned": {"plan": {"label": "Plan", "value": "gold"}, "external_chat_transfer": transfer}}
+    client.create_chat(12, data)
+    assert sent_body(sandbox, "create_chat")["custom_data"] == data
+    client.finish_chat()
+    client.create_call(menu_id=11, phone_number="+14155550123", custom_data=data)
+    assert sent_body(sandbox, "create_call")["custom_data"] == data
+
+
+def test_the_jwt_phone_claim_is_taken_as_the_company_gives_it() -> None:
+    signer = ugsdk.JWTSigner("a-secret-long-enough-for-hs256-signing", identifier="u1", phone="(415) 555-0123 ext. 9")
+    assert signer.claims()["phone"] == "(415) 555-0123 ext. 9"
+    with pytest.raises(ugsdk.ValidationError):
+        ugsdk.JWTSigner("a-secret-long-enough-for-hs256-signing", phone="\ud800")
+
+
+def test_http_transport_resolves_from_the_transports_package() -> None:
+    from ugsdk.transports import HTTPTransport
+    from ugsdk.transports.http import HTTPTransport as Direct
+
+    assert HTTPTransport is Direct

@@ -181,7 +181,12 @@ class ChatMenu:
 
 @attrs.frozen(kw_only=True)
 class Chat:
-    """A chat as the service reports it."""
+    """A chat as the service reports it.
+
+    Attributes:
+        event_seq: the ``seq`` of the chat's latest event when the answer was made: live
+            events start after it (what came before is history, see ``fetch_messages``).
+    """
 
     id: int
     status: ChatStatus
@@ -197,6 +202,7 @@ class Chat:
     lang: Optional[str] = None
     menus: List[ChatMenu] = attrs.field(factory=list)
     end_user: Optional[EndUser] = None
+    event_seq: int = 0
     extra: Dict[str, Any] = extra_field()
 
 

@@ -1,7 +1,9 @@
 """Transports: how requests and live event frames travel.
 
-``base`` defines the boundary; ``InMemoryTransport`` serves a :class:`ugsdk.sandbox.Sandbox` in
-process; ``RecordedTransport`` replays (and records) cassettes. Implementations are imported on first use so ``import ugsdk`` stays light.
+``base`` defines the boundary; ``HTTPTransport`` speaks HTTP and WebSocket to the service;
+``InMemoryTransport`` serves a :class:`ugsdk.sandbox.Sandbox` in process; ``RecordedTransport``
+replays (and records) cassettes. Implementations are imported on first use, so that
+``import ugsdk`` stays light (``requests`` loads with the first ``HTTPTransport``).
 """
 
 from typing import TYPE_CHECKING, Any, List
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING, Any, List
 from .base import DEFAULT, EventStream, FilePart, Headers, Request, Response, Timeout, Transport
 
 if TYPE_CHECKING:
+    from .http import HTTPTransport
     from .memory import InMemoryTransport
     from .recorded import RecordedTransport, RecordMode
 
@@ -16,6 +19,7 @@ __all__ = [
     "DEFAULT",
     "EventStream",
     "FilePart",
+    "HTTPTransport",
     "Headers",
     "InMemoryTransport",
     "RecordMode",
@@ -28,6 +32,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "HTTPTransport":
+        from .http import HTTPTransport
+
+        return HTTPTransport
     if name == "InMemoryTransport":
         from .memory import InMemoryTransport
 
