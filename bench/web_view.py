@@ -8,35 +8,28 @@ a new :class:`ugsdk.Client` bound to the user, on the integration's shared trans
 store, that makes the stored chat current and sends. The goal is a ratio of 1.2 or less,
 which needs the token and the chat to come from the store (one HTTP call per view).
 
-Run: ``python bench/web_view.py [--requests N] [--redis redis://...]``; prints each median
-and the ratio.
+Run: ``python -m bench.web_view [--quick] [--requests N] [--redis redis://...]``; prints the
+table row of ``python -m bench`` (``figures(quick)``) and the ratio on a line of its own.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
-import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
-import ugsdk
-from ugsdk.contrib.web import WebConfig, ongoing_chat
+if __package__ in (None, ""):  # run as a script: make "bench" importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import ugsdk  # noqa: E402
+from bench import Figure, format_table, ratio_at_most, start_server, stop_server  # noqa: E402
+from ugsdk.contrib.web import WebConfig, ongoing_chat  # noqa: E402
 
 USER = {"identifier": "bench-user", "name": "Bench", "email": None}
-
-
-def start_server() -> Tuple["subprocess.Popen[str]", str, str, str]:
-    proc = subprocess.Popen([sys.executable, "-m", "ugsdk", "sandbox", "serve", "--port", "0"], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    lines = [proc.stdout.readline() for _ in range(3)]
-    url = re.search(r"listening on (\S+)", lines[0])
-    company = re.search(r"Client\('([^']+)'", "".join(lines))
-    secret = re.search(r"JWTSigner\('([^']+)'", "".join(lines))
-    assert url and company and secret, lines
-    return proc, url.group(1), company.group(1), secret.group(1)
+NAME = "send view: per-request client"
 
 
 def timed(fn: Callable[[int], None], repeat: int) -> List[float]:
@@ -48,20 +41,20 @@ def timed(fn: Callable[[int], None], repeat: int) -> List[float]:
     return out
 
 
-def measure(url: str, company_id: str, secret: str, requests: int, redis_url: Optional[str]) -> Tuple[float, float]:
+def measure(url: str, secret: str, requests: int, redis_url: Optional[str] = None) -> Tuple[float, float]:
     """Median seconds of one send view: (per-request client, long-lived client)."""
     store: ugsdk.ChatStore = ugsdk.MemoryChatStore()
     if redis_url:
         from ugsdk.stores.redis import RedisChatStore
 
         store = RedisChatStore.from_url(redis_url)
-    config = WebConfig({"company_id": company_id, "host": url, "company_secret": secret}, store=store,
-                       client_options={"timeout": 10.0})
+    config = WebConfig({"company_id": "sandbox", "host": url, "company_secret": secret}, store=store,
+                       client_options={"timeout": 10.0}, environ={})
     first = config.client_for(USER)
     first.create_chat(menu_id=12)
 
     def per_request_view(n: int) -> None:
-        client = config.client_for(USER)  # what get_client(request) does
+        client = config.client_for(USER)  # what get_client(request) and current_client do
         ongoing_chat(client)
         client.send_text_message(f"per-request {n}")
 
@@ -79,32 +72,41 @@ def measure(url: str, company_id: str, secret: str, requests: int, redis_url: Op
     shared: List[float] = []
     rounds = 5
     for _ in range(rounds):
-        per_request += timed(per_request_view, requests // rounds)
-        shared += timed(long_lived_view, requests // rounds)
+        per_request += timed(per_request_view, max(1, requests // rounds))
+        shared += timed(long_lived_view, max(1, requests // rounds))
     first.destroy()
     long_lived.destroy()
     config.close()
     return statistics.median(per_request), statistics.median(shared)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run the benchmark and print the figure; returns 0."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--requests", type=int, default=300, help="send views of each kind (default 300)")
-    parser.add_argument("--redis", default=None, help="keep state in this Redis (redis://...) instead of memory")
-    args = parser.parse_args(argv)
-    proc, url, company_id, secret = start_server()
+def _figure(requests: int, redis_url: Optional[str] = None) -> Figure:
+    proc, url, secret = start_server()
     try:
-        per_request, long_lived = measure(url, company_id, secret, max(args.requests, 5), args.redis)
+        per_request, long_lived = measure(url, secret, requests, redis_url)
     finally:
-        proc.terminate()
-        proc.wait(10)
-    ratio = per_request / long_lived
-    store = "redis" if args.redis else "memory"
-    print(f"send view, {args.requests} each, store={store}")
-    print(f"  one long-lived client     {long_lived * 1000:7.2f} ms")
-    print(f"  per-request client        {per_request * 1000:7.2f} ms")
-    print(f"per-request client vs one long-lived client: {ratio:.2f}x (goal <= 1.2x)")
+        stop_server(proc)
+    store = "Redis" if redis_url else "memory"
+    return Figure(NAME, per_request * 1e3, "ms", long_lived * 1e3, ratio_at_most(1.2),
+                  f"baseline: one long-lived client; {requests} sends each, state in {store}")
+
+
+def figures(quick: bool) -> List[Figure]:
+    """The row of ``python -m bench``."""
+    return [_figure(100 if quick else 500)]
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Measure and print the figure; returns 0."""
+    parser = argparse.ArgumentParser(description="A send view: per-request client vs one long-lived client.")
+    parser.add_argument("--quick", action="store_true", help="100 sends of each kind instead of 500")
+    parser.add_argument("--requests", type=int, default=None, help="sends of each kind")
+    parser.add_argument("--redis", default=None, help="keep state in this Redis (redis://...) instead of memory")
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    requests = args.requests or (100 if args.quick else 500)
+    figure = _figure(max(requests, 5), args.redis)
+    print(format_table([figure]))
+    print(f"per-request client vs one long-lived client: {figure.ratio:.2f}x (goal <= 1.2x)")
     return 0
 
 
