@@ -31,7 +31,10 @@ def test_file_store_survives_a_new_instance_and_writes_atomically(tmp_path: Path
     store.set("acme:u1", 12)
     store.set("acme:u2", 13)
     assert ugsdk.FileChatStore(str(path)).get("acme:u1") == 12
-    assert json.loads(path.read_text()) == {"acme:u1": 12, "acme:u2": 13}
+    # One entry per key, namespaced, each with its state and when it expires.
+    written = json.loads(path.read_text())
+    assert {k: v["state"]["chat_id"] for k, v in written.items()} == {"ugsdk:acme:u1": 12, "ugsdk:acme:u2": 13}
+    assert all(v["expires_at"] > 0 for v in written.values())
     store.delete("acme:u1")
     assert ugsdk.FileChatStore(path).get("acme:u1") is None
     leftovers = [p for p in path.parent.iterdir() if p.name.startswith(".ugsdk-store-")]

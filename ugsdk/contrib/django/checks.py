@@ -1,0 +1,55 @@
+"""System checks: ``manage.py check`` says what is wrong with ``settings.UGSDK``.
+
+``ugsdk.E001``
+    ``UGSDK`` is not a dict or has unknown keys.
+``ugsdk.E002``
+    a connection setting is missing (neither in ``UGSDK`` nor in the environment) or
+    malformed, or another value is invalid.
+``ugsdk.E003``
+    the cache named by ``CACHE`` does not exist.
+``ugsdk.W001``
+    chats are kept in a process-local memory store, which other workers do not see.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List
+
+from django.core import checks  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+from ...errors import ValidationError
+from ...store import MemoryChatStore
+
+_HINT = "See the 'In a web app' section of ugsdk's documentation."
+
+
+@checks.register()  # type: ignore[misc,untyped-decorator,unused-ignore]
+def check_ugsdk_settings(app_configs: Any = None, **kwargs: Any) -> List[Any]:
+    """The configuration problems of ``settings.UGSDK``."""
+    from django.conf import settings  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    from . import SETTING_KEYS, build_config
+
+    raw = getattr(settings, "UGSDK", {})
+    if not isinstance(raw, dict):
+        return [checks.Error("settings.UGSDK must be a dict.", hint=_HINT, id="ugsdk.E001")]
+    unknown = sorted(set(raw) - set(SETTING_KEYS))
+    if unknown:
+        return [checks.Error(f"settings.UGSDK has unknown keys: {', '.join(unknown)}.",
+                             hint=f"Known keys: {', '.join(SETTING_KEYS)}.", id="ugsdk.E001")]
+    problems: List[Any] = []
+    cache = raw.get("CACHE", "default")
+    if raw.get("STORE") is None and cache not in getattr(settings, "CACHES", {"default": {}}):
+        problems.append(checks.Error(f"settings.UGSDK['CACHE'] names no cache: {cache!r}.",
+                                     hint="Name a key of settings.CACHES.", id="ugsdk.E003"))
+        return problems
+    try:
+        config = build_config(raw)
+    except ValidationError as exc:
+        return [checks.Error(f"ugsdk is not configured: {exc}", hint=_HINT, id="ugsdk.E002")]
+    if isinstance(config.store, MemoryChatStore):
+        problems.append(checks.Warning(
+            "ugsdk keeps chats in process memory: other workers will not see them.",
+            hint="Leave STORE unset to use the Django cache, or use ugsdk.stores.redis.RedisChatStore.",
+            id="ugsdk.W001"))
+    return problems

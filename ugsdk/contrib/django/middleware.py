@@ -1,0 +1,33 @@
+"""``ugsdk.contrib.django.middleware.UgsdkErrorMiddleware``: ugsdk errors as JSON responses.
+
+Add it to ``MIDDLEWARE`` and views of your own may let ugsdk's exceptions escape: a bad
+argument becomes 400, a visitor who must log in 403, not found 404, a conflict with the
+chat's state 409, a rate limit 429 with ``Retry-After``, and a failing service 502. Other
+exceptions are left to Django.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+from ...errors import UgsdkError
+
+__all__ = ["UgsdkErrorMiddleware"]
+
+
+class UgsdkErrorMiddleware:
+    """Maps ugsdk's exceptions raised by views to JSON error responses."""
+
+    def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        return self.get_response(request)
+
+    def process_exception(self, request: Any, exception: BaseException) -> Optional[Any]:
+        """The JSON response for a ugsdk error; ``None`` (Django's handling) for others."""
+        if not isinstance(exception, UgsdkError):
+            return None
+        from .views import json_error
+
+        return json_error(exception)

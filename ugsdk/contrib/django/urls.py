@@ -1,0 +1,12 @@
+"""``path("support/", include("ugsdk.contrib.django.urls"))``: token, events and actions."""
+
+from django.urls import path  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+from . import views
+
+app_name = "ugsdk"
+urlpatterns = [
+    path("token", views.token_view, name="token"),
+    path("events", views.events_view, name="events"),
+    path("<str:name>", views.action_view, name="action"),
+]

@@ -1,0 +1,106 @@
+"""The views: a token for the browser SDK, the chat's live events, and JSON actions.
+
+Include them with ``path("support/", include("ugsdk.contrib.django.urls"))``, or route them
+yourself. Every view answers JSON errors: 400 for bad input, 403 for a visitor who must log
+in, 404 for what does not exist, 409 for a conflict with the chat's state, 429 with
+``Retry-After`` when the service limits the rate, 502 when the service fails.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Tuple
+
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+from ...errors import ValidationError
+from ..web import Upload, error_response, ongoing_chat, parse_last_event_id, run_action, sse_stream
+from . import AnonymousRefused, end_user, get_client, get_config
+
+__all__ = ["token_view", "events_view", "action_view", "json_error"]
+
+
+def json_error(exc: BaseException) -> Any:
+    """The JSON response for an exception (see :func:`ugsdk.contrib.web.error_response`)."""
+    if isinstance(exc, AnonymousRefused):
+        return JsonResponse({"error": "forbidden", "message": str(exc)}, status=403)
+    status, body, headers = error_response(exc)
+    response = JsonResponse(body, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def token_view(request: Any) -> Any:
+    """``GET``: ``{"token": jwt}`` for the logged-in end user, for the vendor's browser SDK.
+
+    The JWT is signed with the company secret for ``request.user`` and is never cached
+    (``Cache-Control: no-store``). Anonymous visitors get 403 unless ``ALLOW_ANONYMOUS``.
+    """
+    if request.method != "GET":
+        return JsonResponse({"error": "method_not_allowed"}, status=405, headers={"Allow": "GET"})
+    try:
+        config = get_config()
+        token = config.signer(end_user(request, config)).sign()
+    except Exception as exc:  # mapped below; anything else is a bug and is raised again
+        return _no_store(json_error(exc))
+    return _no_store(JsonResponse({"token": token}))
+
+
+def _no_store(response: Any) -> Any:
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+def events_view(request: Any) -> Any:
+    """``GET``: the end user's ongoing chat as ``text/event-stream``.
+
+    ``id:`` is each event's ``seq``; a browser that reconnects with ``Last-Event-ID`` gets
+    what came after it. 204 (which tells ``EventSource`` to stop) when no chat is going on.
+    """
+    if request.method != "GET":
+        return JsonResponse({"error": "method_not_allowed"}, status=405, headers={"Allow": "GET"})
+    try:
+        client = get_client(request)
+        chat = ongoing_chat(client)
+    except Exception as exc:
+        return json_error(exc)
+    if chat is None or chat.status.is_ended:
+        client.destroy()
+        return HttpResponse(status=204)
+    config = get_config()
+    last = parse_last_event_id(request.headers.get("Last-Event-ID") or request.GET.get("last_event_id"))
+    stream = sse_stream(client, last_event_id=last, heartbeat=config.sse_heartbeat, max_seconds=config.sse_max_seconds)
+    response = StreamingHttpResponse(stream, content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"  # nginx: pass events on at once
+    return response
+
+
+def _payload(request: Any) -> Tuple[Dict[str, Any], List[Upload]]:
+    if request.method == "GET":
+        return {k: request.GET.get(k) for k in request.GET}, []
+    content_type = (request.content_type or "").split(";")[0].strip()
+    if content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            raise ValidationError("is not valid JSON", argument="body") from None
+        if not isinstance(body, dict):
+            raise ValidationError("must be a JSON object", argument="body")
+        return body, []
+    files = [(f.name, f.read(), f.content_type or "application/octet-stream") for f in request.FILES.values()]
+    return {k: request.POST.get(k) for k in request.POST}, files
+
+
+def action_view(request: Any, name: str) -> Any:
+    """``GET`` or ``POST`` one JSON action (see :data:`ugsdk.contrib.web.ACTIONS`):
+    ``menus``, ``wait_times``, ``chat`` (get / start), ``messages`` (list / send text or a
+    file), ``finish``, ``escalate``, ``resume``, ``rate``."""
+    try:
+        payload, files = _payload(request)
+        status, body = run_action(get_client(request), request.method, name, payload, files)
+    except Exception as exc:  # mapped by json_error; anything not ugsdk's is raised again
+        return json_error(exc)
+    return JsonResponse(body, status=status, safe=False)

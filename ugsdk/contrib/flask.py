@@ -1,0 +1,264 @@
+"""Flask integration: ``UGSDK(app)``, ``current_client``, and a blueprint of views.
+
+::
+
+    from flask import Flask
+    from ugsdk.contrib.flask import UGSDK, current_client
+
+    app = Flask(__name__)
+    app.config.update(UGSDK_COMPANY_ID="...", UGSDK_TENANT="acme", UGSDK_COMPANY_SECRET="...",
+                      UGSDK_REDIS_URL="redis://localhost:6379/0")
+    ugsdk_ext = UGSDK(app)            # serves /ugsdk/token, /ugsdk/events, /ugsdk/<action>
+
+    @ugsdk_ext.user_loader
+    def load_user():
+        return flask.g.user           # None: nobody is logged in
+
+    @app.get("/help")
+    def help_page():
+        menus = current_client.get_menus()
+        ...
+
+Config keys (values here override the ``UGSDK_*`` environment variables of the same names):
+
+``UGSDK_COMPANY_ID``, ``UGSDK_HOST`` or ``UGSDK_TENANT``, ``UGSDK_COMPANY_SECRET``, ``UGSDK_LANG``
+    the connection.
+``UGSDK_STORE`` / ``UGSDK_REDIS_URL`` / ``UGSDK_STORE_TTL``
+    where chats and tokens are kept: a store object, or a Redis URL for a
+    :class:`~ugsdk.stores.redis.RedisChatStore`; by default process memory (one worker only).
+    Chat state never goes into Flask's session, which lives in the browser's cookie and
+    cannot be written by the client's background threads.
+``UGSDK_USER_MAPPING``
+    how ``identifier``, ``name`` and ``email`` are read from the user object (default
+    ``{"identifier": "id", "name": "name", "email": "email"}``).
+``UGSDK_ALLOW_ANONYMOUS``
+    let visitors who are not logged in chat and get tokens, as guests told apart by a random
+    id in the session (default ``False``).
+``UGSDK_URL_PREFIX``
+    where the blueprint is mounted (``"/ugsdk"``; ``None``: not registered).
+``UGSDK_ERROR_HANDLERS``
+    map ugsdk's exceptions raised by any view of the app to JSON errors (400, 403, 404,
+    409, 429 with ``Retry-After``, 502); default ``True``.
+``UGSDK_SSE_HEARTBEAT``, ``UGSDK_SSE_MAX_SECONDS``, ``UGSDK_CLIENT_OPTIONS``
+    as in :class:`ugsdk.contrib.web.WebConfig`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, session  # type: ignore[import-untyped,import-not-found,unused-ignore]
+from werkzeug.local import LocalProxy  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+from ..client import Client
+from ..errors import UgsdkError, ValidationError
+from ..store import DEFAULT_TTL
+from .web import Upload, WebConfig, error_response, guest_values, new_guest_id, ongoing_chat, parse_last_event_id, run_action, sse_stream, user_values
+
+__all__ = ["UGSDK", "current_client", "blueprint", "AnonymousRefused", "DEFAULT_FLASK_USER_MAPPING"]
+
+DEFAULT_FLASK_USER_MAPPING = {"identifier": "id", "name": "name", "email": "email"}
+_EXTENSION = "ugsdk"
+_GUEST_SESSION_KEY = "ugsdk_guest"
+_CONNECTION = ("company_id", "host", "tenant", "company_secret", "lang")
+
+
+class AnonymousRefused(ValidationError):
+    """Nobody is logged in and ``UGSDK_ALLOW_ANONYMOUS`` is off (HTTP 403)."""
+
+
+class UGSDK:
+    """The Flask extension.
+
+    Args:
+        app: the app (or call :meth:`init_app` later, for app factories).
+        user_loader: returns the logged-in user object, or ``None`` (default: flask-login's
+            ``current_user`` when it is installed, else ``flask.g.user``).
+    """
+
+    def __init__(self, app: Optional[Any] = None, *, user_loader: Optional[Callable[[], Any]] = None) -> None:
+        self._user_loader = user_loader
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Any) -> None:
+        """Read the app's config, check it, and register the blueprint.
+
+        Raises:
+            ValidationError: the configuration is incomplete or malformed.
+        """
+        config = app.config
+        given = {name: config.get(f"UGSDK_{name.upper()}") for name in _CONNECTION}
+        store = config.get("UGSDK_STORE")
+        ttl = config.get("UGSDK_STORE_TTL", DEFAULT_TTL)
+        if store is None and config.get("UGSDK_REDIS_URL"):
+            from ..stores.redis import RedisChatStore
+
+            store = RedisChatStore.from_url(config["UGSDK_REDIS_URL"], ttl=ttl)
+        if store is None:
+            from ..store import MemoryChatStore
+
+            store = MemoryChatStore(ttl=ttl)
+        web = WebConfig(
+            {k: v for k, v in given.items() if v is not None},
+            store=store,
+            user_mapping=config.get("UGSDK_USER_MAPPING", DEFAULT_FLASK_USER_MAPPING),
+            allow_anonymous=config.get("UGSDK_ALLOW_ANONYMOUS", False),
+            sse_heartbeat=config.get("UGSDK_SSE_HEARTBEAT", 15.0),
+            sse_max_seconds=config.get("UGSDK_SSE_MAX_SECONDS", 300.0),
+            client_options=config.get("UGSDK_CLIENT_OPTIONS"),
+        )
+        app.extensions[_EXTENSION] = _State(self, web)
+        if config.get("UGSDK_ERROR_HANDLERS", True):
+            # Views of the app may let ugsdk's errors escape: they answer JSON, not a 500.
+            app.register_error_handler(UgsdkError, json_error)
+        prefix = config.get("UGSDK_URL_PREFIX", "/ugsdk")
+        if prefix is not None:
+            app.register_blueprint(make_blueprint(), url_prefix=prefix)
+
+    def user_loader(self, fn: Callable[[], Any]) -> Callable[[], Any]:
+        """Decorator: ``fn()`` returns the logged-in user object, or ``None``."""
+        self._user_loader = fn
+        return fn
+
+    def current_user(self) -> Any:
+        """The logged-in user of this request, or ``None``."""
+        if self._user_loader is not None:
+            return self._user_loader()
+        try:
+            from flask_login import current_user  # type: ignore[import-untyped,import-not-found,unused-ignore]
+        except ImportError:
+            return g.get("user")
+        return current_user if getattr(current_user, "is_authenticated", False) else None
+
+    @property
+    def config(self) -> WebConfig:
+        """The configuration of the current app."""
+        return _state().web
+
+    def end_user(self) -> Dict[str, Optional[str]]:
+        """The end-user values of this request.
+
+        Raises:
+            AnonymousRefused: nobody is logged in and anonymous visitors are not allowed.
+        """
+        web = self.config
+        user = self.current_user()
+        if user is not None and getattr(user, "is_authenticated", True):
+            return user_values(user, web.user_mapping)
+        if not web.allow_anonymous:
+            raise AnonymousRefused("log in first (or set UGSDK_ALLOW_ANONYMOUS)", argument="user")
+        guest = session.get(_GUEST_SESSION_KEY)
+        if not isinstance(guest, str) or not guest:
+            # Only a random id goes into the session; the chat itself stays in the store.
+            guest = session[_GUEST_SESSION_KEY] = new_guest_id()
+        return guest_values(guest)
+
+    def get_client(self) -> Client:
+        """The client of this request's end user (made once per request)."""
+        client = g.get("_ugsdk_client")
+        if isinstance(client, Client):
+            return client
+        client = self.config.client_for(self.end_user())
+        g._ugsdk_client = client
+        return client
+
+
+class _State:
+    def __init__(self, extension: UGSDK, web: WebConfig) -> None:
+        self.extension = extension
+        self.web = web
+
+
+def _state() -> _State:
+    state = current_app.extensions.get(_EXTENSION)
+    if not isinstance(state, _State):
+        raise RuntimeError("UGSDK(app) has not been set up for this app")
+    return state
+
+
+#: The request's :class:`~ugsdk.Client`, bound to the logged-in user (or the guest).
+current_client: Client = LocalProxy(lambda: _state().extension.get_client())  # type: ignore[assignment]
+
+
+def json_error(exc: BaseException) -> Any:
+    """The JSON response for an exception (see :func:`ugsdk.contrib.web.error_response`)."""
+    if isinstance(exc, AnonymousRefused):
+        response = jsonify({"error": "forbidden", "message": str(exc)})
+        response.status_code = 403
+        return response
+    status, body, headers = error_response(exc)
+    response = jsonify(body)
+    response.status_code = status
+    for name, value in headers.items():
+        response.headers[name] = value
+    return response
+
+
+def _token() -> Any:
+    """``{"token": jwt}`` for the logged-in end user, never cached."""
+    try:
+        state = _state()
+        response = jsonify({"token": state.web.signer(state.extension.end_user()).sign()})
+    except Exception as exc:  # mapped by json_error; anything not ugsdk's is raised again
+        response = json_error(exc)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
+def _events() -> Any:
+    """The ongoing chat as ``text/event-stream`` (204 when there is none)."""
+    try:
+        client = _state().extension.get_client()
+        chat = ongoing_chat(client)
+    except Exception as exc:
+        return json_error(exc)
+    if chat is None or chat.status.is_ended:
+        client.destroy()
+        return Response(status=204)
+    web = _state().web
+    last = parse_last_event_id(request.headers.get("Last-Event-ID") or request.args.get("last_event_id"))
+    stream = sse_stream(client, last_event_id=last, heartbeat=web.sse_heartbeat, max_seconds=web.sse_max_seconds)
+    response = Response(stream, mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+def _payload() -> Tuple[Dict[str, Any], List[Upload]]:
+    if request.method == "GET":
+        return dict(request.args.items()), []
+    if request.mimetype == "application/json":
+        try:
+            body = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            raise ValidationError("is not valid JSON", argument="body") from None
+        if not isinstance(body, dict):
+            raise ValidationError("must be a JSON object", argument="body")
+        return body, []
+    files = [(f.filename or "file", f.read(), f.mimetype or "application/octet-stream") for f in request.files.values()]
+    return dict(request.form.items()), files
+
+
+def _action(name: str) -> Any:
+    try:
+        payload, files = _payload()
+        status, body = run_action(_state().extension.get_client(), request.method, name, payload, files)
+    except Exception as exc:  # mapped by json_error; anything not ugsdk's is raised again
+        return json_error(exc)
+    return jsonify(body), status
+
+
+def make_blueprint(name: str = "ugsdk") -> Any:
+    """A blueprint with ``GET token``, ``GET events`` and ``GET|POST <action>``."""
+    bp = Blueprint(name, __name__)
+    bp.add_url_rule("/token", "token", _token, methods=["GET"])
+    bp.add_url_rule("/events", "events", _events, methods=["GET"])
+    bp.add_url_rule("/<name>", "action", _action, methods=["GET", "POST"])
+    return bp
+
+
+#: A blueprint to register yourself (with ``UGSDK_URL_PREFIX = None``).
+blueprint = make_blueprint()

@@ -1,0 +1,532 @@
+"""What the Django and Flask integrations share, free of any web framework.
+
+- :class:`WebConfig`: the settings of an integration (a settings dict over ``UGSDK_*``
+  environment variables), the store, the user mapping and the limits of the event stream;
+- :func:`user_values`: the identifier, name and e-mail of a logged-in user, by a mapping;
+- :meth:`WebConfig.client_for`: a client bound to one end user, on one shared transport;
+- :func:`run_action`: the JSON actions (menus, start a chat, send, finish, rate...);
+- :func:`error_response`: an exception as an HTTP status, a JSON body and headers;
+- :func:`sse_stream`: the current chat's events as ``text/event-stream`` chunks.
+
+Clients made per request share one :class:`~ugsdk.transports.http.HTTPTransport` (and its
+connection pool), keep no threads unless a view streams events, and keep the ongoing chat
+and the end-user token in the configured store, so a view costs one HTTP call once warm.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import math
+import queue
+import threading
+import time
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
+
+from ..auth import JWTSigner
+from ..client import Client
+from ..config import Settings
+from ..errors import (
+    APIError,
+    AuthenticationError,
+    ChatStateError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    UgsdkError,
+    UnprocessableEntityError,
+    ValidationError,
+)
+from ..events import CHAT_DESTROYED, CHAT_ENDED, Event
+from ..jsonform import to_dict
+from ..store import DEFAULT_TTL, ChatStore, MemoryChatStore, check_ttl, store_key
+from ..transports.base import Transport
+
+__all__ = [
+    "WebConfig",
+    "UserValues",
+    "user_values",
+    "run_action",
+    "ACTIONS",
+    "error_response",
+    "sse_stream",
+    "ongoing_chat",
+    "guest_values",
+    "new_guest_id",
+    "DEFAULT_USER_MAPPING",
+]
+
+log = logging.getLogger("ugsdk.contrib")
+
+#: How the identifier, name and e-mail are read from a user: an attribute name (a method is
+#: called), or a callable taking the user. Django's user model fits as it is.
+DEFAULT_USER_MAPPING: Mapping[str, Union[str, Callable[[Any], Any]]] = {
+    "identifier": "pk",
+    "name": "get_full_name",
+    "email": "email",
+}
+_MAPPING_KEYS = ("identifier", "name", "email")
+#: The settings of :mod:`ugsdk.config` an integration may give.
+CONNECTION_SETTINGS = ("company_id", "host", "tenant", "company_secret", "lang")
+
+UserValues = Dict[str, Optional[str]]
+
+
+def user_values(user: Any, mapping: Mapping[str, Union[str, Callable[[Any], Any]]]) -> UserValues:
+    """The identifier, name and e-mail of ``user`` (each ``None`` when empty).
+
+    Raises:
+        ValidationError: the user has no identifier.
+    """
+    out: UserValues = {}
+    for key in _MAPPING_KEYS:
+        how = mapping.get(key)
+        value: Any = None
+        if callable(how):
+            value = how(user)
+        elif isinstance(how, str):
+            value = getattr(user, how, None)
+            if callable(value):
+                value = value()
+        out[key] = None if value in (None, "") else str(value)
+    if not out["identifier"]:
+        raise ValidationError("the user has no identifier (check the user mapping)", argument="user")
+    return out
+
+
+def check_mapping(mapping: Any) -> Mapping[str, Union[str, Callable[[Any], Any]]]:
+    """Check a user mapping.
+
+    Raises:
+        ValidationError: not a dict of attribute names or callables, or without identifier.
+    """
+    if not isinstance(mapping, Mapping):
+        raise ValidationError("must be a dict", argument="user_mapping")
+    for key, how in mapping.items():
+        if key not in _MAPPING_KEYS:
+            raise ValidationError(f"has an unknown key {key!r} (known: {', '.join(_MAPPING_KEYS)})", argument="user_mapping")
+        if not (isinstance(how, str) and how) and not callable(how):
+            raise ValidationError(f"{key!r} must be an attribute name or a callable", argument="user_mapping")
+    if "identifier" not in mapping:
+        raise ValidationError("needs an 'identifier'", argument="user_mapping")
+    return mapping
+
+
+class WebConfig:
+    """The settings of one web integration, checked once.
+
+    Args:
+        given: connection settings by name (``company_id``, ``host`` or ``tenant``,
+            ``company_secret``, ``lang``); they override ``UGSDK_*`` environment variables.
+        store: where chats and tokens are kept (default: a process-wide
+            :class:`~ugsdk.MemoryChatStore`; use Redis or a Django cache with several workers).
+        user_mapping: see :data:`DEFAULT_USER_MAPPING`.
+        allow_anonymous: whether visitors who are not logged in may chat (as guests) and get
+            a token.
+        sse_heartbeat: seconds between comment lines on an idle event stream.
+        sse_max_seconds: how long one event stream lasts before the browser reconnects (it
+            resumes from ``Last-Event-ID``).
+        client_options: more keywords for each :class:`~ugsdk.Client` (``timeout``...).
+        environ: the environment to read (default ``os.environ``).
+
+    Raises:
+        ValidationError: a setting is missing or malformed.
+    """
+
+    def __init__(
+        self,
+        given: Optional[Mapping[str, Any]] = None,
+        *,
+        store: Optional[ChatStore] = None,
+        user_mapping: Optional[Mapping[str, Union[str, Callable[[Any], Any]]]] = None,
+        allow_anonymous: bool = False,
+        sse_heartbeat: float = 15.0,
+        sse_max_seconds: float = 300.0,
+        client_options: Optional[Mapping[str, Any]] = None,
+        environ: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        given = dict(given or {})
+        for name in given:
+            if name not in CONNECTION_SETTINGS:
+                raise ValidationError(f"is not a connection setting (known: {', '.join(CONNECTION_SETTINGS)})", argument=str(name))
+        # Only the connection comes from the environment: who the end user is comes from the
+        # request, never from UGSDK_IDENTIFIER.
+        env = {k: v for k, v in (environ if environ is not None else _os_environ()).items()
+               if k.startswith("UGSDK_") and k[6:].lower() in CONNECTION_SETTINGS}
+        self.settings = Settings.resolve(given, environ=env, given_source="settings")
+        self.settings.require("company_id", "host", "company_secret")
+        if store is not None and not isinstance(store, ChatStore):
+            raise ValidationError("must have get(), set() and delete()", argument="store")
+        self.store: ChatStore = store if store is not None else MemoryChatStore(ttl=DEFAULT_TTL)
+        self.user_mapping = check_mapping(DEFAULT_USER_MAPPING if user_mapping is None else user_mapping)
+        if not isinstance(allow_anonymous, bool):
+            raise ValidationError("must be True or False", argument="allow_anonymous")
+        self.allow_anonymous = allow_anonymous
+        self.sse_heartbeat = float(check_ttl(sse_heartbeat, "sse_heartbeat") or 15.0)
+        self.sse_max_seconds = float(check_ttl(sse_max_seconds, "sse_max_seconds") or 300.0)
+        options = dict(client_options or {})
+        for reserved in ("authenticate", "store", "store_key"):
+            if reserved in options:
+                raise ValidationError(f"must not set {reserved!r}: the integration does", argument="client_options")
+        self.client_options = options
+        self._transport: Optional[Transport] = options.pop("transport", None)
+        self._transport_lock = threading.Lock()
+
+    @property
+    def company_id(self) -> str:
+        """The company key."""
+        return self.settings.values["company_id"]
+
+    def transport(self) -> Transport:
+        """The transport every client of this integration shares (made on first use)."""
+        with self._transport_lock:
+            if self._transport is None:
+                from ..transports.http import HTTPTransport
+
+                self._transport = HTTPTransport()
+            return self._transport
+
+    def signer(self, user: UserValues) -> JWTSigner:
+        """A JWT signer for one end user (the company secret never leaves the server)."""
+        return JWTSigner(
+            self.settings.values["company_secret"],
+            identifier=user.get("identifier"),
+            name=user.get("name"),
+            email=user.get("email"),
+        )
+
+    def client_for(self, user: UserValues) -> Client:
+        """A client bound to one end user, keeping its chat and token in the store.
+
+        Args:
+            user: from :func:`user_values`, or ``{"identifier": "guest-..."}`` for a guest.
+        """
+        identifier = user.get("identifier")
+        if not identifier:
+            raise ValidationError("is required", argument="identifier")
+        return self.settings.client(
+            authenticate=self.signer(user),
+            store=self.store,
+            store_key=store_key(self.company_id, identifier),
+            transport=self.transport(),
+            **self.client_options,
+        )
+
+    def close(self) -> None:
+        """Close the shared transport (a later client makes a new one)."""
+        with self._transport_lock:
+            transport, self._transport = self._transport, None
+        if transport is not None:
+            transport.close()
+
+
+def _os_environ() -> Mapping[str, str]:
+    import os
+
+    return os.environ
+
+
+def guest_values(guest_id: str) -> UserValues:
+    """The end-user values of a visitor who is not logged in (``guest-<id>``)."""
+    if not isinstance(guest_id, str) or not guest_id:
+        raise ValidationError("must be a non-empty string", argument="guest_id")
+    return {"identifier": f"guest-{guest_id}", "name": None, "email": None}
+
+
+def new_guest_id() -> str:
+    """A random id for a guest, to keep in the web session (only the id, never chat state)."""
+    import secrets
+
+    return secrets.token_urlsafe(16)
+
+
+def ongoing_chat(client: Client) -> Any:
+    """Make the end user's stored chat current, with no request when the client can do that.
+
+    Returns:
+        The chat, or ``None`` when the end user has none going on.
+    """
+    load = client.load_ongoing_chat
+    # Clients that can trust the stored chat skip the GET; a stale one then surfaces as the
+    # API's 404 or 409 on the action itself.
+    if "check" in inspect.signature(load).parameters:
+        return load(check=False)  # type: ignore[call-arg,unused-ignore]
+    return load()
+
+
+# -- JSON actions ----------------------------------------------------------------------------
+
+Payload = Mapping[str, Any]
+#: ``(filename, bytes, content type)`` of an uploaded file.
+Upload = Tuple[str, bytes, str]
+
+
+def _int_arg(payload: Payload, name: str, *, required: bool = True) -> Optional[int]:
+    value = payload.get(name)
+    if value is None or value == "":
+        if required:
+            raise ValidationError("is required", argument=name)
+        return None
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"must be an integer, got {value!r}", argument=name)
+    return value
+
+
+def _text_arg(payload: Payload, name: str, *, required: bool = True) -> Optional[str]:
+    value = payload.get(name)
+    if value is None or value == "":
+        if required:
+            raise ValidationError("is required", argument=name)
+        return None
+    if not isinstance(value, str):
+        raise ValidationError(f"must be a string, got {type(value).__name__}", argument=name)
+    return value
+
+
+def _chat_or_none(client: Client) -> Tuple[int, Any]:
+    # Asked when a page opens, so worth one GET: the stored chat may have ended meanwhile.
+    chat = client.load_ongoing_chat()
+    return 200, {"chat": None if chat is None else to_dict(chat)}
+
+
+def _menus(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
+    return 200, to_dict(client.get_menus(lang=_text_arg(payload, "lang", required=False)))
+
+
+def _wait_times(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
+    return 200, to_dict(client.get_wait_times(_int_arg(payload, "menu_id") or 0))
+
+
+def _get_chat(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
+    return _chat_or_none(client)
+
+
+def _start_chat(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
+    # Checked with the service (one GET): a stored chat that ended unseen must not block.
+    chat = client.load_ongoing_chat()
+    if chat is not None and not chat.status.is_ended:
+        raise ChatStateError(f"chat {chat.id} is still going on: finish it first")
+    fields: Dict[str, Any] = {"menu_id": _int_arg(payload, "menu_id")}
+    for name in ("lang", "greeting", "ticket_id", "trigger_id", "email"):
+        value = _text_arg(payload, name, required=False)
+        if value is not None:
+            fields[name] = value
+    return 201, {"chat": to_dict(client.create_chat(**fields))}
+
+
+def _messages(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
+    _require_chat(client)
+    after = _int_arg(payload, "after", required=False)
+    return 200, {"messages": to_dict(client.fetch_messages(after=after))}
+
+
+def _send(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
+    text = _text_arg(payload, "text", required=not files)
+    _require_chat(client)
+    if files:
+        name, data, kind = files[0]
+        message = client.send_file_message((name, data, kind))
+    else:
+        message = client.send_text_message(text or "")
+    return 201, {"message": to_dict(message)}
+
+
+def _finish(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
+    _require_chat(client)
+    chat = client.finish_chat()
+    return 200, {"chat": to_dict(chat)}
+
+
+def _escalate(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
+    _require_chat(client)
+    return 200, {"chat": to_dict(client.escalate_chat())}
+
+
+def _resume(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
+    chat_id = _int_arg(payload, "chat_id", required=False)
+    if chat_id is None:
+        # A dismissed chat is not over, so the store still holds it.
+        chat = ongoing_chat(client)
+        if chat is None:
+            raise ChatStateError("there is no chat to resume")
+        chat_id = chat.id
+    return 200, {"chat": to_dict(client.resume_chat(chat_id))}
+
+
+def _rate(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
+    rating = _int_arg(payload, "rating")
+    feedback = _text_arg(payload, "feedback", required=False)
+    chat_id = _int_arg(payload, "chat_id")
+    # An ended chat is no longer in the store: the page names it, and the service refuses
+    # (404) a chat that is not this end user's.
+    chat = client.load_chat(chat_id or 0)
+    # The client has no public way yet to make a chat it loaded current without resuming
+    # it; until it does, the session is told directly (nothing is stored: the chat is over).
+    client._session.set_chat(chat, remember=False)
+    client.send_chat_rate(rating=rating, feedback=feedback)
+    return 200, {"rated": chat.id}
+
+
+def _require_chat(client: Client) -> None:
+    if client.chat is None and ongoing_chat(client) is None:
+        raise ChatStateError("there is no ongoing chat: start one first")
+
+
+Action = Callable[[Client, Payload, List[Upload]], Tuple[int, Any]]
+#: ``(method, name) -> action``: the JSON endpoints both integrations serve.
+ACTIONS: Mapping[Tuple[str, str], Action] = {
+    ("GET", "menus"): _menus,
+    ("GET", "wait_times"): _wait_times,
+    ("GET", "chat"): _get_chat,
+    ("POST", "chat"): _start_chat,
+    ("GET", "messages"): _messages,
+    ("POST", "messages"): _send,
+    ("POST", "finish"): _finish,
+    ("POST", "escalate"): _escalate,
+    ("POST", "resume"): _resume,
+    ("POST", "rate"): _rate,
+}
+
+
+def run_action(client: Client, method: str, name: str, payload: Payload, files: Optional[List[Upload]] = None) -> Tuple[int, Any]:
+    """Run one JSON action.
+
+    Returns:
+        ``(status, JSON body)``.
+
+    Raises:
+        NotFoundError: no such action (405 is not worth telling apart here).
+        UgsdkError: whatever the client raised; :func:`error_response` maps it.
+    """
+    action = ACTIONS.get((method.upper(), name))
+    if action is None:
+        raise NotFoundError(f"no action {method.upper()} {name}", status=404, code="not_found")
+    return action(client, payload, list(files or []))
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+def error_response(exc: BaseException) -> Tuple[int, Dict[str, Any], Dict[str, str]]:
+    """An exception as ``(status, JSON body, headers)``.
+
+    Validation errors are the caller's (400); not found 404; conflicts and chat-state errors
+    409; rate limits 429 with ``Retry-After``; everything the service or the network did
+    wrong is the upstream's (502). Messages never hold secrets (ugsdk's errors do not).
+    """
+    headers: Dict[str, str] = {}
+    if isinstance(exc, ValidationError):
+        body: Dict[str, Any] = {"error": "validation", "message": str(exc)}
+        argument = getattr(exc, "argument", None)
+        if argument:
+            body["argument"] = argument
+        return 400, body, headers
+    if isinstance(exc, UnprocessableEntityError):
+        return 400, {"error": "validation", "message": _api_message(exc)}, headers
+    if isinstance(exc, NotFoundError):
+        return 404, {"error": "not_found", "message": _api_message(exc)}, headers
+    if isinstance(exc, (ConflictError, ChatStateError)):
+        message = _api_message(exc) if isinstance(exc, APIError) else str(exc)
+        return 409, {"error": "conflict", "message": message}, headers
+    if isinstance(exc, RateLimitError):
+        wait = exc.retry_after if exc.retry_after is not None else 1.0
+        headers["Retry-After"] = str(max(1, int(math.ceil(wait))))
+        return 429, {"error": "rate_limited", "message": _api_message(exc)}, headers
+    if isinstance(exc, (AuthenticationError, PermissionDeniedError)):
+        # The end user did nothing wrong: our credentials or the company setup are.
+        log.error("the API refused our credentials: %s", type(exc).__name__)
+        return 502, {"error": "upstream", "message": "the contact center refused this server's credentials"}, headers
+    if isinstance(exc, UgsdkError):
+        return 502, {"error": "upstream", "message": f"the contact center could not be reached or failed ({type(exc).__name__})"}, headers
+    raise exc
+
+
+def _api_message(exc: BaseException) -> str:
+    return str(getattr(exc, "message", None) or exc)
+
+
+# -- server-sent events ----------------------------------------------------------------------
+
+
+def _frame(event: Event) -> bytes:
+    data = to_dict(event.data) if event.data is not None else None
+    body = {"name": event.name, "chat_id": event.chat_id, "seq": event.seq, "data": data}
+    import json
+
+    lines = []
+    if event.seq is not None:
+        lines.append(f"id: {event.seq}")
+    lines.append(f"event: {event.name}")
+    lines.append("data: " + json.dumps(body, separators=(",", ":"), ensure_ascii=False))
+    return ("\n".join(lines) + "\n\n").encode("utf-8")
+
+
+def parse_last_event_id(value: Optional[str]) -> int:
+    """The ``seq`` of a ``Last-Event-ID`` header (0 when absent or malformed)."""
+    if value is None:
+        return 0
+    value = value.strip()
+    return int(value) if value.isdigit() else 0
+
+
+def sse_stream(
+    client: Client,
+    *,
+    last_event_id: int = 0,
+    heartbeat: float = 15.0,
+    max_seconds: float = 300.0,
+    clock: Callable[[], float] = time.monotonic,
+) -> Iterator[bytes]:
+    """The current chat's events as server-sent events; the client is destroyed at the end.
+
+    Each event is one message whose ``id:`` is its ``seq`` (so the browser's
+    ``EventSource`` resumes with ``Last-Event-ID``), whose ``event:`` is its name, and whose
+    ``data:`` is JSON (``name``, ``chat_id``, ``seq``, ``data`` in the wire form). An idle
+    stream sends a comment line every ``heartbeat`` seconds, which is also how a browser that
+    went away is noticed (the write fails and the server closes this generator). The stream
+    ends after ``chat.ended`` or ``chat.destroyed``, when the events stop, or after
+    ``max_seconds``; it leaves no thread behind in every case.
+
+    Args:
+        client: a client whose chat is current; this generator owns it from now on.
+        last_event_id: the ``seq`` the browser saw last (events up to it are not sent again).
+        heartbeat: seconds between comment lines on an idle stream.
+        max_seconds: the longest one stream lasts.
+        clock: monotonic seconds (tests pass their own).
+    """
+    events: "queue.Queue[Event]" = queue.Queue()
+
+    def listen(event: Event) -> None:
+        # Only the chat's own events: "ready" and "authenticated" are this client's business.
+        if event.name.startswith("chat."):
+            events.put(event)
+
+    try:
+        # Listening to "*" starts the live events from the chat's start: the history is
+        # replayed and filtered by seq below, so nothing between connecting and listening is
+        # lost.
+        yield b"retry: 2000\n: stream open\n\n"
+        client.on("*", listen)
+        deadline = clock() + max_seconds
+        while True:
+            left = deadline - clock()
+            if left <= 0:
+                return
+            try:
+                event = events.get(timeout=min(heartbeat, left))
+            except queue.Empty:
+                if not client.connected:
+                    return  # the events stopped (the chat ended or the service went away)
+                yield b": keep-alive\n\n"
+                continue
+            if event.seq is not None and event.seq <= last_event_id:
+                continue
+            yield _frame(event)
+            if event.name in (CHAT_ENDED, CHAT_DESTROYED):
+                return
+    finally:
+        client.off("*", listen)
+        client.destroy()
