@@ -54,7 +54,7 @@ def collecting() -> bool:
 
 
 #: How long one fuzzed call may take before it counts as a hang (seconds).
-HANG_LIMIT = float(os.environ.get("UGSDK_ROBUSTNESS_HANG", "5"))
+HANG_LIMIT = float(os.environ.get("UGSDK_ROBUSTNESS_HANG", "3"))
 
 # -- the watchdog ----------------------------------------------------------------------------
 
