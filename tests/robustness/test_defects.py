@@ -93,7 +93,7 @@ def make(sandbox: Sandbox) -> Iterator[Callable[..., ugsdk.Client]]:
     made: List[ugsdk.Client] = []
 
     def build(**options: Any) -> ugsdk.Client:
-        options.setdefault("authenticate", ugsdk.JWTSigner(sandbox.company_secret, identifier="defect-user"))
+        options.setdefault("authenticate", ugsdk.JWTSigner(sandbox.company_secret, identifier="defect-user", clock=sandbox.clock.now))
         options.setdefault("transport", CountingTransport(InMemoryTransport(sandbox)))
         options.setdefault("store", ugsdk.MemoryChatStore())
         options.setdefault("reconnect", FAST)
@@ -167,7 +167,7 @@ def delivered_after(stage: Stage, text: str) -> bool:
 def test_defect_2_authenticate_failing_once_during_a_renewal_does_not_stop_live_events(
     make: Callable[..., ugsdk.Client], sandbox: Sandbox
 ) -> None:
-    switch = Switch(ugsdk.JWTSigner(sandbox.company_secret, identifier="renewing-user"))
+    switch = Switch(ugsdk.JWTSigner(sandbox.company_secret, identifier="renewing-user", clock=sandbox.clock.now))
     client = make(authenticate=switch)
     seen = Seen(client)
     chat = open_chat(client, sandbox, seen)
@@ -558,7 +558,7 @@ def test_defect_15_websocket_trace_does_not_print_the_bearer_token() -> None:
     with serve(sandbox) as server:
         spy = _Spy(HTTPTransport())
         client = ugsdk.Client(sandbox.company_id, host=server.url, transport=spy, store=ugsdk.MemoryChatStore(),
-                              authenticate=ugsdk.JWTSigner(sandbox.company_secret, identifier="traced"), reconnect=FAST)
+                              authenticate=ugsdk.JWTSigner(sandbox.company_secret, identifier="traced", clock=sandbox.clock.now), reconnect=FAST)
         seen = Seen(client)
         websocket.enableTrace(True, handler=handler)
         try:

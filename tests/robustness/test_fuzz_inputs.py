@@ -58,7 +58,7 @@ class World:
         self.client = ugsdk.Client(
             self.sandbox.company_id,
             host="https://sandbox.ugsdk.invalid",
-            authenticate=ugsdk.JWTSigner(self.sandbox.company_secret, identifier="fuzz-user"),
+            authenticate=ugsdk.JWTSigner(self.sandbox.company_secret, identifier="fuzz-user", clock=self.sandbox.clock.now),
             transport=self.counter,
             store=ugsdk.MemoryChatStore(),
             reconnect=FAST,

@@ -250,7 +250,8 @@ class Stage:
         return ugsdk.Client(
             self.sandbox.company_id,
             host=self.host,
-            authenticate=ugsdk.JWTSigner(self.sandbox.company_secret, identifier=identifier),
+            # Signed on the sandbox clock: a long run outlives the JWT leeway of a fixed clock.
+            authenticate=ugsdk.JWTSigner(self.sandbox.company_secret, identifier=identifier, clock=self.sandbox.clock.now),
             store=ugsdk.MemoryChatStore(),
             timeout=5.0,
             max_retries=QUICK_RETRIES,
