@@ -185,9 +185,9 @@ PHONE = param(
 def email(*, optional: bool = False) -> Param:
     return param(
         ["user@example.com", "a.b+c@sub.example.org"] + ([None] if optional else []),
-        bad=["user@example.com\n", "a b@c.com", "abc", "", "@b.c", "a@b", "a@b.com\x00", "\ud800@b.com", 5,
+        bad=["user@example.com\n", "a b@c.com", "abc", "", "@b.c", "a@b", "\ud800@b.com", 5,
              b"a@b.com", NAN, [], "a@@b.com"] + ([] if optional else [None]),
-        maybe=["é@exemple.fr", "a@xn--caf-dma.com", lazily(lambda: "a" * 250 + "@b.com")],
+        maybe=["é@exemple.fr", "a@xn--caf-dma.com", lazily(lambda: "a" * 250 + "@b.com"), "a@b.com\x00"],
     )
 
 

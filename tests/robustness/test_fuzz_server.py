@@ -51,6 +51,9 @@ SETTINGS = settings(
 FRAME_SETTINGS = settings(SETTINGS, max_examples=examples(default=40, long=2_500),
                           phases=[Phase.explicit, Phase.reuse, Phase.generate])
 DELIVERY_WAIT = 2.0
+#: A call over the server hangs only once it outlives every deadline the client has: three
+#: attempts of the 5 s timeout, and a margin for a loaded machine.
+CALL_LIMIT = 20.0
 
 
 # -- mutated answers ---------------------------------------------------------------------------
@@ -354,7 +357,7 @@ def test_mutated_answers(route: str) -> None:
         example = f"{route} answered with {short_repr(mutation, 300)}"
         s.mutator.arm(route, mutation)
         try:
-            outcome = guarded(lambda: CALLS[route](s))
+            outcome = guarded(lambda: CALLS[route](s), CALL_LIMIT)
         finally:
             s.mutator.disarm()
         if outcome.hung:
@@ -368,7 +371,7 @@ def test_mutated_answers(route: str) -> None:
             leak = _token_leaks(error, s.mutator.seen)
             if leak:
                 TALLY.fail(SIDE, route, "token-in-error", f"{type(error).__name__} quotes the end-user token", example)
-        after = guarded(s.client.get_company)
+        after = guarded(s.client.get_company, CALL_LIMIT)
         if after.hung or after.error is not None:
             got = "a hang" if after.hung else f"{type(after.error).__name__}: {short_repr(str(after.error), 150)}"
             stage("server", fresh=True)
@@ -523,7 +526,7 @@ def test_broken_frames(where: str) -> None:
             TALLY.fail(SIDE, "events", "duplicate", f"the later message was delivered {copies} times", example)
         if trouble.must_report and not new_errors:
             TALLY.fail(SIDE, "events", "unreported", "a broken frame was not reported to the error listeners", example)
-        after = guarded(s.client.get_company)
+        after = guarded(s.client.get_company, CALL_LIMIT)
         if after.hung or after.error is not None:
             stage(where, fresh=True)
             TALLY.fail(SIDE, "events", "next-call-failed", short_repr(after.error), example)
