@@ -222,7 +222,7 @@ def test_defect_2_a_seq_jump_to_10_18_is_reported_and_delivery_goes_on(stage: St
     (lambda c: c.create_email(email="user@example.com", content="\ud800", menu_id=11), "content"),
     (lambda c: c.create_call(menu_id=11, phone_number="+14155550123", ticket_id="\ud800"), "ticket_id"),
     (lambda c: c.send_file_message(("a\ud800.txt", b"x")), "file"),
-])
+], ids=["send_text_message", "idempotency_key", "get_menus", "get_trigger", "create_email", "create_call", "send_file_message"])
 def test_defect_6_lone_surrogates_in_text_arguments_are_refused(
     client: ugsdk.Client, sandbox: Sandbox, call: Callable[[ugsdk.Client], Any], argument: str
 ) -> None:
@@ -390,7 +390,7 @@ def test_defect_8_an_events_loop_with_a_nan_timeout_never_hangs(client: ugsdk.Cl
     (lambda c: c.create_call(menu_id=11, phone_number="+14155550123", email="user@example.com\n"), "email"),
     (lambda c: c.get_menus(lang="en\n"), "lang"),
     (lambda c: c.get_wait_times(11, lang="en\n"), "lang"),
-])
+], ids=["phone_number", "email", "get_menus-lang", "get_wait_times-lang"])
 def test_defect_9_a_trailing_newline_is_refused(client: ugsdk.Client, call: Callable[[ugsdk.Client], Any], argument: str) -> None:
     client.get_company()
     refused(client, lambda: call(client), argument)

@@ -29,7 +29,7 @@ from ugsdk.transports.memory import InMemoryTransport
 
 import fuzzvalues as fv
 from fuzzvalues import BAD, MAYBE, OK, Arg, Param
-from robustkit import TALLY, CountingTransport, examples, guarded, is_ugsdk_error, short_repr
+from robustkit import TALLY, CountingTransport, collecting, examples, guarded, is_ugsdk_error, short_repr
 
 SIDE = "inputs"
 FAST = ReconnectPolicy(base=0.001, cap=0.01)
@@ -38,7 +38,9 @@ SETTINGS = settings(
     deadline=None,  # the watchdog bounds each call; hypothesis' deadline cannot stop a hang
     suppress_health_check=list(HealthCheck),
     database=None,
-    derandomize=False,
+    # CI replays the same examples on every run (a failure there is never luck); long runs
+    # draw new ones each time.
+    derandomize=not collecting(),
 )
 
 
