@@ -12,8 +12,6 @@ import gc
 import io
 import json
 import logging
-import math
-import re
 import threading
 import weakref
 from typing import Any, Callable, Dict, Iterator, List, Optional
@@ -26,7 +24,7 @@ from ugsdk.sandbox import ManualClock, Sandbox
 from ugsdk.transports.base import EventStream, Request, Response, Timeout, Transport
 from ugsdk.transports.memory import InMemoryTransport
 
-from robustkit import CountingTransport, Tap, TappedTransport, guarded, wait_for
+from robustkit import CountingTransport, guarded, wait_for
 
 pytest.importorskip("aiohttp")
 

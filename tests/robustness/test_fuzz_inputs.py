@@ -11,7 +11,6 @@ accepted runs the real request pipeline and the sandbox's real checks.
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import math
 import threading

@@ -28,7 +28,7 @@ import ugsdk
 from ugsdk.events import Event
 from ugsdk.live import ReconnectPolicy
 from ugsdk.sandbox import ManualClock, Sandbox
-from ugsdk.transports.base import Headers, Request, Response
+from ugsdk.transports.base import Request, Response
 from ugsdk.transports.memory import InMemoryTransport
 
 from robustkit import TALLY, Tap, TappedTransport, collecting, examples, guarded, is_ugsdk_error, short_repr, wait_for
