@@ -122,6 +122,10 @@ def resolved_route(request: Request) -> Optional[str]:
     raw = urlsplit(request.url).path
     # A server normalises the dot segments it sees, including percent-encoded ones.
     normal = remove_dot_segments("/".join(unquote(part) if unquote(part) in (".", "..") else part for part in raw.split("/")))
+    # A host may carry a path prefix of its own (a proxy's); the route table starts below it.
+    start = normal.find(ROUTES.base_path + "/")
+    if start > 0:
+        normal = normal[start:]
     found = ROUTES.resolve(request.method, normal)
     return found[0].name if found is not None else None
 
