@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import sys
 import threading
 import time
@@ -69,12 +70,32 @@ class Outcome:
     stack: str = ""
 
 
-def guarded(fn: Callable[[], Any], limit: float = HANG_LIMIT) -> Outcome:
-    """Run ``fn`` in a daemon worker thread; a call still running after ``limit`` is a hang.
+class _Worker:
+    """One long-lived thread that runs guarded calls in turn (as a pool thread would)."""
 
-    A hung worker is left behind (a daemon thread cannot be killed); the caller fails the
-    example and should rebuild whatever the worker may still hold.
+    def __init__(self) -> None:
+        self.jobs: "queue.Queue[Callable[[], None]]" = queue.Queue()
+        self.thread = threading.Thread(target=self._loop, name="robustness-call", daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            self.jobs.get()()
+
+
+_worker: Optional[_Worker] = None
+_worker_lock = threading.Lock()
+
+
+def guarded(fn: Callable[[], Any], limit: float = HANG_LIMIT) -> Outcome:
+    """Run ``fn`` on the worker thread; a call still running after ``limit`` is a hang.
+
+    A hung worker is abandoned (a thread cannot be killed) and the next call gets a new one;
+    the caller fails the example and should rebuild whatever the worker may still hold. The
+    worker lives across calls, as the threads of a web server's pool do, so that a client is
+    not also handed a new thread for every call.
     """
+    global _worker
     outcome = Outcome()
     done = threading.Event()
 
@@ -86,12 +107,21 @@ def guarded(fn: Callable[[], Any], limit: float = HANG_LIMIT) -> Outcome:
         finally:
             done.set()
 
-    worker = threading.Thread(target=work, name="robustness-call", daemon=True)
-    worker.start()
+    with _worker_lock:
+        if _worker is None:
+            _worker = _Worker()
+        worker = _worker
+    if threading.current_thread() is worker.thread:  # nested: already under the watchdog
+        work()
+        return outcome
+    worker.jobs.put(work)
     if not done.wait(limit):
         outcome.hung = True
-        frame = sys._current_frames().get(worker.ident or -1)
+        frame = sys._current_frames().get(worker.thread.ident or -1)
         outcome.stack = "".join(traceback.format_stack(frame)) if frame is not None else "(no stack)"
+        with _worker_lock:
+            if _worker is worker:
+                _worker = None
     return outcome
 
 
