@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 import ugsdk
@@ -350,8 +350,14 @@ def _ensure_open_chat(s: Stage) -> Stage:
 def test_mutated_answers(route: str) -> None:
     mark = TALLY.mark()
 
+    # Every CI run meets these, whatever the generated examples are.
     @SETTINGS
     @given(mutation=MUTATIONS)
+    @example(mutation=Mutation("literal", b"[" * 100_000))
+    @example(mutation=Mutation("literal", b'{"a":' * 100_000 + b"1" + b"}" * 100_000))
+    @example(mutation=Mutation("truncate", 0.5))
+    @example(mutation=Mutation("literal", b'{"token":"\\ud800","expires_in":60}'))
+    @example(mutation=Mutation("literal", b'{"token":"abc","expires_in":' + b"9" * 400 + b"}"))
     def run(mutation: Mutation) -> None:
         s = _ensure_open_chat(stage("server"))
         TALLY.count(SIDE)
@@ -480,8 +486,14 @@ def _sync(s: Stage) -> int:
 def test_broken_frames(where: str) -> None:
     mark = TALLY.mark()
 
+    # Every CI run meets these, whatever the generated examples are.
     @FRAME_SETTINGS
     @given(trouble=TROUBLE)
+    @example(trouble=FrameTrouble("inject", "[" * 100_000, True, "[ x100000"))
+    @example(trouble=FrameTrouble("inject", _frame(10**18, "chat.message", MESSAGE_DATA), True, "seq 10**18"))
+    @example(trouble=FrameTrouble("close", 1000, False, "close 1000"))
+    @example(trouble=FrameTrouble("close", None, False, "close None"))
+    @example(trouble=FrameTrouble("inject", '{"seq":"7","event":"chat.message","data":{}}', True, 'seq "7"'))
     def run(trouble: FrameTrouble) -> None:
         s = _ensure_open_chat(stage(where))
         TALLY.count(SIDE)
