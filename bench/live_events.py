@@ -94,7 +94,8 @@ def _timed_destroy(blocked: bool) -> float:
 
     client.on("chat.connected", lambda _: connected.set())
     client.on("chat.message", on_message)
-    client.create_chat(menu_id=11)  # the virtual agent greets at once
+    client.create_chat(menu_id=11)
+    client.send_text_message("hello")  # the virtual agent answers: a live message
     if not (connected.wait(5) and entered.wait(5)):
         raise RuntimeError("the pump did not start")
     began = time.perf_counter()

@@ -104,8 +104,10 @@ def measure(url: str, secret: str, *, requests_count: int, replies: int, event_r
                 if count[0] >= expected:
                     done.set()
 
+            client.disconnect()  # registering the listener may have started a stream
             client.on("chat.message", on_message)
-            client.connect()
+            client.disconnect()
+            client.connect(after=0)  # from the start, like the raw side
             assert done.wait(30)
             client.off("chat.message", on_message)
             client.disconnect()

@@ -162,6 +162,8 @@ class Requester:
         self._transport = transport
         self._is_closed = is_closed
         self.identifier: Optional[str] = None  # the JWT's identifier, once one was exchanged
+        #: Returns a token kept from earlier and its remaining lifetime, or ``None``.
+        self.kept_token: Optional[Callable[[], Optional[Tuple[str, float]]]] = None
         self.tokens = TokenCache(lambda: self._exchange_jwt(options), on_new_token=on_new_token)
         self._headers: Tuple[Tuple[str, str], ...] = (
             ("User-Agent", user_agent()),
@@ -172,7 +174,17 @@ class Requester:
     # -- the token ------------------------------------------------------------------------
 
     def token(self, options: CallOptions) -> str:
-        """A valid end-user token; an exchange made for it keeps the call's limits."""
+        """A valid end-user token; an exchange made for it keeps the call's limits.
+
+        A client that keeps its token in a state store takes the kept one first (set
+        :attr:`kept_token`), so that a per-request client makes no exchange.
+        """
+        if not self.tokens.has_token and self.kept_token is not None:
+            # Once per client: a kept token the service refused is not tried again.
+            source, self.kept_token = self.kept_token, None
+            kept = source()
+            if kept is not None:
+                self.tokens.seed(*kept)
         return self.tokens.get(lambda: self._exchange_jwt(options))
 
     def _exchange_jwt(self, options: CallOptions) -> Tuple[str, float]:

@@ -191,6 +191,21 @@ class TokenCache:
             self._on_new_token()
         return token
 
+    def seed(self, token: str, lifetime: float) -> None:
+        """Take a token kept from earlier (another process's exchange), valid ``lifetime``
+        more seconds; ignored when it would not outlive the renewal margin."""
+        with self._lock:
+            if self._token is None and lifetime > self._margin:
+                self._token = token
+                self._expires_at = self._clock() + lifetime - self._margin
+
+    def peek(self) -> Optional["tuple[str, float]"]:
+        """The cached token and the seconds it has left (before the margin), or ``None``."""
+        with self._lock:
+            if self._token is None:
+                return None
+            return self._token, self._expires_at - self._clock() + self._margin
+
     def invalidate(self, token: Optional[str] = None) -> None:
         """Forget the token (only if it is still ``token``, when one is given)."""
         with self._lock:

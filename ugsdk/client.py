@@ -34,7 +34,7 @@ from . import events as ev
 from . import validation as v
 from ._requester import DEFAULT_TIMEOUT, CallOptions, Requester, TransportSlot, decode
 from .auth import Authenticate
-from .errors import ChatStateError, DecodeError, NotFoundError, ValidationError
+from .errors import APIError, ChatStateError, ConflictError, DecodeError, NotFoundError, UgsdkError, ValidationError
 from .live import EventFeed, ReconnectPolicy
 from .models import (
     AfterHourMessage,
@@ -219,6 +219,7 @@ class Client:
             reconnect=reconnect,
             shutdown_timeout=bound or 0.0,
             replay_history=v.check_bool(replay_history, "replay_history") or False,
+            identifier=_known_identifier(authenticate),
         )
 
     # Read-only views of the options (a with_options view shows its own limits).
@@ -352,7 +353,34 @@ class Client:
         self._session.announce_token()
 
     def _send(self, route: Route, **request: Any) -> Response:
-        return self._requester.send(route, self._options, **request)
+        try:
+            return self._requester.send(route, self._options, **request)
+        except (NotFoundError, ConflictError) as exc:
+            self._after_chat_refusal(exc, request.get("path"))
+            raise
+
+    def _after_chat_refusal(self, error: APIError, path: Optional[Mapping[str, str]]) -> None:
+        # A chat id kept in the store is used without a GET (one call per web view); when the
+        # service no longer knows it, its refusal is how we learn, and the store is cleared.
+        session = self._session
+        chat = session.chat
+        if chat is None or not path or path.get("chat_id") != str(chat.id):
+            return
+        if isinstance(error, NotFoundError):
+            session.drop_stale(chat.id)
+        elif session.unverified:
+            # A 409 on a chat taken from the store unchecked: look once at what it is now.
+            session.unverified = False
+            try:
+                fresh = self._requester.call(self.routes.load_chat, Chat, self._options, path=path)
+            except NotFoundError:
+                session.drop_stale(chat.id)
+            except UgsdkError:
+                pass
+            else:
+                session.refresh(fresh)
+                if fresh.status.is_ended:
+                    session.forget_stored(fresh.id)
 
     def _call(self, route: Route, cls: Type[R], **request: Any) -> R:
         return self._requester.call(route, cls, self._options, **request)
@@ -784,19 +812,37 @@ class Client:
         self._session.follow(chat, self._options)
         return chat
 
-    def load_ongoing_chat(self) -> Optional[Chat]:
+    def load_ongoing_chat(self, *, check: bool = True) -> Optional[Chat]:
         """The chat this end user left going (found in the store), made current; else ``None``.
 
         A stored chat that has ended, or that the service no longer knows, is forgotten.
         Emits ``chat.ongoing`` when one is found.
 
+        Args:
+            check: ask the service how the chat is now (one GET). ``False`` takes the chat as
+                the store last saw it, with no request, when the store keeps whole states
+                (:class:`ugsdk.store.StateStore`); the next call on the chat then finds out,
+                and a chat the service no longer knows is forgotten on its 404.
+
         Raises:
             ChatStateError: the client was destroyed.
+            StoreError: the store failed.
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
         session = self._session
-        self._requester.token(self._options)  # the store key depends on who the end user is
+        if not check:
+            kept = session.snapshot()
+            if kept is not None:
+                # As last seen, unchecked: a web view acting on it pays one call; a stale
+                # chat surfaces as the service's 404/409 on that call.
+                session.set_chat(kept, remember=False)
+                session.unverified = True
+                session.emit_named(ev.CHAT_ONGOING, kept)
+                session.follow(kept, self._options, remember=False)
+                return kept
+        if session.needs_token_for_key():
+            self._requester.token(self._options)  # the store key depends on who the end user is
         chat_id = session.stored_chat_id()
         if chat_id is None:
             return None
@@ -1302,6 +1348,12 @@ def _with_custom_data_as_given(request: Any, given: Any, fields: Mapping[str, An
     body = unstructure(request)
     body["custom_data"] = dict(raw)
     return body
+
+
+def _known_identifier(authenticate: Any) -> Optional[str]:
+    # A JWTSigner knows whom it signs for before any exchange; a callable of the app's does not.
+    identifier = getattr(authenticate, "identifier", None)
+    return identifier if isinstance(identifier, str) and identifier else None
 
 
 def _chat_path(chat: Chat) -> Dict[str, str]:

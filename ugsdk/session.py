@@ -16,15 +16,19 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 import weakref
 from typing import Any, List, Optional, Tuple
+
+import attrs
 
 from . import events as ev
 from ._requester import CallOptions, Requester, decode
 from .dispatch import Dispatcher
-from .errors import ChatStateError, StoreError
+from .errors import ChatStateError, DecodeError, StoreError
 from .live import EventFeed, EventPump, ReconnectPolicy
 from .models import Chat, ChatSurvey, Message, ProhibitedFileTypes
+from .serde import structure, unstructure
 from .store import ChatStore
 from .transports.base import EventStream
 
@@ -53,6 +57,8 @@ class ChatSession:
         replay_history: live events start from the chat's first event instead of from when
             the client got the chat (wire.md v1.1: what came before is history, read with
             ``fetch_messages``).
+        identifier: the end user's identifier when known before any token exchange (a
+            :class:`~ugsdk.JWTSigner`'s), for the store key.
     """
 
     def __init__(
@@ -65,10 +71,21 @@ class ChatSession:
         reconnect: ReconnectPolicy,
         shutdown_timeout: float,
         replay_history: bool = False,
+        identifier: Optional[str] = None,
     ) -> None:
         self.requester = requester
         self.store = store
         self._store_key = store_key
+        self._identifier = identifier
+        # A store that keeps the whole end-user state (token and chat as last seen, see
+        # ugsdk.store.StateStore) lets a client made per web request act with one call.
+        self.state_store: Optional[Any] = (
+            store if callable(getattr(store, "load_state", None)) and callable(getattr(store, "save_state", None)) else None
+        )
+        if self.state_store is not None:
+            requester.kept_token = self._kept_token
+        #: Whether the current chat was taken from the store unchecked (load_ongoing_chat(check=False)).
+        self.unverified = False
         self._company_id = company_id
         self.reconnect = reconnect
         self.shutdown_timeout = shutdown_timeout
@@ -127,7 +144,12 @@ class ChatSession:
 
     def _remember(self, chat: Chat) -> Optional[StoreError]:
         try:
-            if chat.status.is_ended:
+            if self.state_store is not None:
+                self._update_state(
+                    chat_id=None if chat.status.is_ended else chat.id,
+                    chat=None if chat.status.is_ended else unstructure(chat),
+                )
+            elif chat.status.is_ended:
                 self.store.delete(self.key())
             else:
                 self.store.set(self.key(), chat.id)
@@ -137,6 +159,79 @@ class ChatSession:
             error.__cause__ = exc
             return error
         return None
+
+    def _update_state(self, **changes: Any) -> None:
+        # Read, change, write: the state store keeps the token and the chat together.
+        from .store import EndUserState
+
+        store = self.state_store
+        assert store is not None
+        key = self.key()
+        state = store.load_state(key) or EndUserState()
+        store.save_state(key, attrs.evolve(state, **changes))
+
+    def _kept_token(self) -> Optional[Tuple[str, float]]:
+        """The token the state store holds for this end user, with its remaining lifetime."""
+        if self.state_store is None or (self._store_key is None and self.requester.identifier is None and self._identifier is None):
+            return None  # a guest without a store key has no key until a token is exchanged
+        try:
+            state = self.state_store.load_state(self.key())
+        except Exception as exc:  # a store that fails only costs an exchange here
+            log.warning("the chat store failed to read the kept token: %s", exc)
+            return None
+        if state is None or not state.token or state.token_expires_at is None:
+            return None
+        remaining = state.token_expires_at - time.time()
+        return (state.token, remaining) if remaining > 0 else None
+
+    def keep_token(self) -> None:
+        """Write the token just exchanged to the state store (best effort: a failure costs
+        the next client an exchange, and is reported to the error listeners)."""
+        peeked = self.requester.tokens.peek()
+        if self.state_store is None or peeked is None:
+            return
+        token, remaining = peeked
+        try:
+            self._update_state(token=token, token_expires_at=time.time() + remaining)
+        except Exception as exc:
+            log.warning("the chat store failed to keep the token: %s", exc)
+            self.listeners.report(StoreError(f"the chat store failed to keep the token: {type(exc).__name__}"), ev.Event("error"))
+
+    def snapshot(self) -> Optional[Chat]:
+        """The chat the state store holds for this end user as last seen, if any (no I/O
+        beyond the store).
+
+        Raises:
+            StoreError: the store failed.
+        """
+        if self.state_store is None:
+            return None
+        try:
+            state = self.state_store.load_state(self.key())
+        except Exception as exc:
+            raise StoreError(f"the chat store failed to read: {type(exc).__name__}: {exc}") from exc
+        if state is None or state.chat is None or state.chat_id is None:
+            return None
+        try:
+            chat = structure(state.chat, Chat)
+        except DecodeError:
+            return None  # a snapshot of another version: check with the service instead
+        return chat if chat.id == state.chat_id and not chat.status.is_ended else None
+
+    def drop_stale(self, chat_id: int) -> None:
+        """The service does not know ``chat_id`` (any more): forget it here and in the store."""
+        with self.lock:
+            current = self._chat
+            if current is not None and current.id == chat_id:
+                self._chat = None
+        try:
+            self.forget_stored(chat_id)
+        except StoreError as exc:
+            log.warning("%s", exc)
+
+    def needs_token_for_key(self) -> bool:
+        """Whether the store key waits on a token exchange (which tells who the user is)."""
+        return not self._store_key and not self._identifier and not self.requester.identifier
 
     def stored_chat_id(self) -> Optional[int]:
         """The chat id the store holds for this end user.
@@ -176,7 +271,7 @@ class ChatSession:
         """This end user's key in the store."""
         if self._store_key:
             return self._store_key
-        identifier = self.requester.identifier
+        identifier = self.requester.identifier or self._identifier
         if identifier:
             return f"{self._company_id}:{identifier}"
         # Guests have nothing that tells one from another, so without a store_key (a web
@@ -192,7 +287,7 @@ class ChatSession:
         cached = self._survey
         return cached[1] if cached is not None and cached[0] == chat_id else None
 
-    def follow(self, chat: Chat, options: CallOptions) -> None:
+    def follow(self, chat: Chat, options: CallOptions, *, remember: bool = True) -> None:
         """Make ``chat`` current; live events follow it when someone listens.
 
         Raises:
@@ -205,7 +300,7 @@ class ChatSession:
             self._chat = chat
             if self._live_from[0] != chat.id:
                 self._live_from = (chat.id, 0 if self.replay_history else chat.event_seq)
-        failure = self._remember(chat)
+        failure = self._remember(chat) if remember else None
         if self.listeners.has_any(is_chat_listener):
             self.maybe_connect(options)
         if failure is not None:
@@ -240,7 +335,8 @@ class ChatSession:
         self.emit(ev.Event(name, data, chat_id=chat.id if chat else None))
 
     def announce_token(self) -> None:
-        """A token was exchanged: ``authenticated``, and ``ready`` the first time."""
+        """A token was exchanged: keep it, then ``authenticated``, and ``ready`` the first time."""
+        self.keep_token()
         with self.lock:
             first, self._ready = not self._ready, True
         self.emit(ev.Event(ev.AUTHENTICATED))
