@@ -38,7 +38,15 @@ WIRE = [
     ("create_email", "POST", "/emails", True),
     ("chat_events", "GET", "/chats/{chat_id}/events", False),
     ("check_in", "POST", "/chats/{chat_id}/check_in", False),
+    # v1.1 additions.
+    ("send_message", "POST", "/chats/{chat_id}/messages", True),
+    ("get_chat_history", "GET", "/end_user/chats", False),
+    ("notify_check_in_state", "POST", "/chats/{chat_id}/check_in_state", False),
+    ("rejoin_chat", "POST", "/chats/{chat_id}/rejoin", False),
 ]
+
+# Routes that share their method and path with an earlier route (the raw form of a POST).
+SHARED = {"send_message": "send_text_message"}
 
 
 def test_base_path() -> None:
@@ -55,16 +63,21 @@ def test_route_of_the_wire_contract(name: str, method: str, template: str, creat
 
 def test_table_has_exactly_the_wire_routes() -> None:
     assert sorted(route.name for route in ROUTES) == sorted(row[0] for row in WIRE)
-    # No two routes share a method and a template: resolving is unambiguous.
-    keys = [(route.method, route.template) for route in ROUTES]
+    # No two routes share a method and a template, but for the raw form of a POST, which
+    # comes after its twin: resolving stays unambiguous.
+    keys = [(route.method, route.template) for route in ROUTES if route.name not in SHARED]
     assert len(keys) == len(set(keys))
+    names = [route.name for route in ROUTES]
+    for raw, twin in SHARED.items():
+        assert names.index(twin) < names.index(raw)
+        assert (ROUTES.by_name()[raw].method, ROUTES.by_name()[raw].template) == (ROUTES.by_name()[twin].method, ROUTES.by_name()[twin].template)
 
 
 def test_creating_posts() -> None:
     creating = {route.name for route in ROUTES if route.creates}
-    # wire.md: chat, call, email, message (text and file), transcript, rating, survey.
+    # wire.md: chat, call, email, message (text, raw and file), transcript, rating, survey.
     assert creating == {
-        "create_chat", "create_call", "create_email", "send_text_message", "send_file_message",
+        "create_chat", "create_call", "create_email", "send_text_message", "send_message", "send_file_message",
         "send_chat_transcripts", "send_chat_rate", "send_chat_survey",
     }
     assert all(ROUTES.by_name()[name].method == "POST" for name in creating)
@@ -94,6 +107,9 @@ def test_params() -> None:
         ("POST", "/api/v2/chats/42/survey", "send_chat_survey", {"chat_id": "42"}),
         ("post", "/api/v2/chats/42/check_in", "check_in", {"chat_id": "42"}),  # any case of method
         ("GET", "/api/v2/chats/42/events", "chat_events", {"chat_id": "42"}),
+        ("GET", "/api/v2/end_user/chats", "get_chat_history", {}),
+        ("POST", "/api/v2/chats/42/check_in_state", "notify_check_in_state", {"chat_id": "42"}),
+        ("POST", "/api/v2/chats/42/rejoin", "rejoin_chat", {"chat_id": "42"}),
     ],
 )
 def test_resolve(method: str, path: str, name: str, params: dict) -> None:
@@ -124,11 +140,18 @@ def test_resolve_misses(method: str, path: str) -> None:
 
 def test_every_route_resolves_its_own_path() -> None:
     for route in ROUTES:
+        # A raw form resolves to its twin, whose handler takes both.
+        expected = ROUTES.by_name()[SHARED.get(route.name, route.name)]
         values = {name: f"v-{name}" for name in route.params}
         found = ROUTES.resolve(route.method, ROUTES.base_path + route.path(**values))
-        assert found == (route, values), route.name
+        assert found == (expected, values), route.name
         awkward = {name: f"a/b c?{name}" for name in route.params}
-        assert ROUTES.resolve(route.method, ROUTES.base_path + route.path(**awkward)) == (route, awkward), route.name
+        assert ROUTES.resolve(route.method, ROUTES.base_path + route.path(**awkward)) == (expected, awkward), route.name
+
+
+def test_the_raw_message_route_matches_its_own_path() -> None:
+    assert ROUTES.send_message.match("POST", "/chats/7/messages") == {"chat_id": "7"}
+    assert ROUTES.send_message.path(chat_id=7) == ROUTES.send_text_message.path(chat_id=7)
 
 
 def test_path_fills_and_percent_encodes() -> None:
@@ -220,3 +243,11 @@ def test_table_and_routes_are_immutable() -> None:
 def test_a_fresh_table_equals_the_default() -> None:
     assert RouteTable() == ROUTES
     assert isinstance(ROUTES.get_company, Route)
+
+
+def test_served_as() -> None:
+    assert ROUTES.served_as("send_message") == "send_text_message"
+    assert ROUTES.served_as("send_text_message") == "send_text_message"
+    assert all(ROUTES.served_as(route.name) == route.name for route in ROUTES if route.name not in SHARED)
+    with pytest.raises(ValueError, match="unknown route"):
+        ROUTES.served_as("send_messages")

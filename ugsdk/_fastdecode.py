@@ -84,6 +84,7 @@ class FastDecoders:
         delegate: types whose converter hook must always be used (custom hooks).
         extra_field: the attribute that gathers unknown keys.
         json_key: the JSON key of an attrs field.
+        json_aliases: the other JSON keys a field is read from when its own is absent or null.
         parse_datetime: turns a JSON value into an aware datetime or raises.
     """
 
@@ -96,12 +97,14 @@ class FastDecoders:
         extra_field: str,
         json_key: Callable[["attrs.Attribute[Any]"], str],
         parse_datetime: Callable[[Any], datetime],
+        json_aliases: Callable[["attrs.Attribute[Any]"], Tuple[str, ...]] = lambda field: (),
     ) -> None:
         self._strict = strict
         self._structure = structure
         self._delegate = frozenset(delegate)
         self._extra_field = extra_field
         self._json_key = json_key
+        self._json_aliases = json_aliases
         self._parse_datetime = parse_datetime
         # Filled once per class; the lock keeps two threads from writing the same class twice.
         self._raw: Dict[type, Any] = {}
@@ -159,6 +162,15 @@ class FastDecoders:
         kwargs: List[str] = []
         known: List[str] = []
         writer.names["_Miss"] = Miss
+        for field in fields:
+            # An alias stands in for its field's key when that is absent or null, as in
+            # serde.apply_aliases: move it there on a copy, and the rest reads as usual.
+            key = self._json_key(field)
+            for position, alias in enumerate(self._json_aliases(field)):
+                keyword = "if" if position == 0 else "elif"
+                writer.emit(1, f"{keyword} {alias!r} in d and d.get({key!r}) is None:")
+                writer.emit(2, "d = dict(d)")
+                writer.emit(2, f"d[{key!r}] = d.pop({alias!r})")
         writer.emit(1, "n = 0")
         for field in fields:
             if not field.init or field.alias != field.name:

@@ -42,6 +42,7 @@ from .models import (
     CallRequest,
     Chat,
     ChatDeflection,
+    ChatHistoryPage,
     ChatRating,
     ChatRequest,
     ChatSurvey,
@@ -870,6 +871,32 @@ class Client:
         chat = self._session.current(open_only=True)
         self._send(self.routes.check_in, path=_chat_path(chat))
 
+    def notify_check_in_state(self) -> None:
+        """Tell the service the "are you still there?" prompt is on screen (the JS SDK's
+        ``notifyCheckInState``). Answer it with :meth:`check_in` to keep the user's place.
+
+        Raises:
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            ConflictError: no check-in is pending.
+            TransportError: no answer arrived (after any retries).
+        """
+        chat = self._session.current(open_only=True)
+        self._send(self.routes.notify_check_in_state, path=_chat_path(chat), body={"shown": True})
+
+    def rejoin_chat(self) -> Chat:
+        """Put the user back in the queue after a missed check-in (``checkInTimedOut``).
+
+        Raises:
+            ChatStateError: there is no current chat (or the client was destroyed).
+            ConflictError: the chat did not miss a check-in.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
+        chat = self._session.current()
+        rejoined = self._call(self.routes.rejoin_chat, Chat, path=_chat_path(chat))
+        self._session.follow(rejoined, self._options)
+        return rejoined
+
     # -- live events ---------------------------------------------------------------------
 
     def connect(self, *, after: Optional[int] = None) -> None:
@@ -901,7 +928,7 @@ class Client:
         """Whether live events of the current chat are being delivered."""
         return self._session.connected
 
-    def events(self, timeout: Optional[float] = None) -> EventFeed:
+    def events(self, timeout: Optional[float] = None, *, after: Optional[int] = None) -> EventFeed:
         """An iterator over the current chat's events, for code that would rather loop.
 
         It sees every event delivered from now on (starting the live events if needed) and
@@ -912,14 +939,22 @@ class Client:
                 if event.name == "chat.message":
                     print(event.data.content)
 
+        Args:
+            timeout: seconds until the iterator ends, or ``None``.
+            after: where the live events start if this call starts them (see :meth:`connect`;
+                0 replays the chat's history first).
+
         Raises:
-            ValidationError: ``timeout`` is not seconds >= 0 or ``None``.
+            ValidationError: ``timeout`` is not seconds >= 0 or ``None``, or ``after`` is not
+                an integer >= 0.
             ChatStateError: there is no current chat.
         """
         seconds = v.check_seconds(timeout, "timeout", allow_none=True)
+        if after is not None:
+            v.check_count(after, "after")
         self._session.current()
         feed = self._session.open_feed(seconds)
-        self.connect()
+        self.connect(after=after)
         return feed
 
     # -- messages --------------------------------------------------------------------------
@@ -942,6 +977,43 @@ class Client:
         messages = sorted(decode(response, List[Message]), key=lambda m: m.index)
         self._session.note_fetched(chat.id, messages)
         return messages
+
+    def send_message(self, message: Mapping[str, Any], *, idempotency_key: Optional[str] = None) -> Message:
+        """Send a raw message object in the current chat (the JS SDK's ``chat.sendMessage``).
+
+        Apps use it for what the API page has no method for, such as reporting a completed
+        form: ``client.send_message({"type": "noti", "event": "formCompleted", "content": ""})``.
+        The object goes out as given (after a check that JSON can carry it).
+
+        Raises:
+            ValidationError: ``message`` is not a dict with a text ``type``, or holds values
+                JSON cannot carry.
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
+        v.check_mapping(message, "message")
+        v.check_json(message, "message")
+        v.check_text(message.get("type"), "message['type']")
+        key = v.check_idempotency_key(idempotency_key)
+        chat = self._session.current(open_only=True)
+        body = dict(message)
+        return self._call(self.routes.send_message, Message, path=_chat_path(chat), body=body, idempotency_key=key)
+
+    def get_chat_history(self, page: int = 1) -> ChatHistoryPage:
+        """The end user's past chats with their messages, newest first, a page at a time.
+
+        Args:
+            page: the page, from 1 (``has_more`` tells whether another follows).
+
+        Raises:
+            ValidationError: ``page`` is not an integer >= 1.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
+        v.check_count(page, "page", minimum=1)
+        return self._call(self.routes.get_chat_history, ChatHistoryPage, query=[("page", str(page))])
 
     def send_text_message(self, text: str, *, idempotency_key: Optional[str] = None) -> Message:
         """Send a text message in the current chat.
@@ -1022,18 +1094,21 @@ class Client:
 
     # -- after the chat ------------------------------------------------------------------
 
-    def send_chat_transcripts(self, emails: Sequence[str]) -> None:
-        """E-mail the current chat's transcript to each address.
+    def send_chat_transcripts(self, emails: Sequence[str], *, chat_id: Union[int, str, None] = None) -> None:
+        """E-mail a chat's transcript to each address: the current chat's, or ``chat_id``'s.
+
+        A cron job can send the transcript of a chat that ended from any client of that end
+        user: ``client.send_chat_transcripts(["a@example.com"], chat_id=1234)``.
 
         Raises:
-            ValidationError: ``emails`` is not a list of e-mail addresses.
-            ChatStateError: there is no current chat (or the client was destroyed).
+            ValidationError: ``emails`` is not a list of e-mail addresses, or ``chat_id`` is
+                malformed.
+            ChatStateError: no ``chat_id`` and no current chat (or the client was destroyed).
             TransportError: no answer arrived (after any retries).
-            DecodeError: the answer does not fit its model.
         """
         addresses = v.check_emails(emails)
-        chat = self._session.current()
-        self._send(self.routes.send_chat_transcripts, path=_chat_path(chat), body={"emails": addresses})
+        path = {"chat_id": v.check_id(chat_id, "chat_id")} if chat_id is not None else _chat_path(self._session.current())
+        self._send(self.routes.send_chat_transcripts, path=path, body={"emails": addresses})
 
     def send_chat_rate(
         self,

@@ -20,6 +20,8 @@ class _Narrator:
     def __init__(self, out: TextIO) -> None:
         self.out = out
         self.step = 0
+        # Events up to this seq were shown as history (fetch_messages on chat.connected).
+        self.history_until = 0
 
     def section(self, title: str) -> None:
         self.step += 1
@@ -44,6 +46,8 @@ class _Narrator:
     def event(self, event: Event) -> None:
         if event.name in ("ready", "authenticated"):
             return
+        if event.seq is not None and event.seq <= self.history_until:
+            return  # already rendered from fetch_messages
         if isinstance(event.data, Message):
             self.message(event.data, live=True)
         elif isinstance(event.data, Identity):
@@ -57,18 +61,42 @@ class _Narrator:
         who = {"end_user": "you", "virtual_agent": "virtual agent", "agent": "agent", "system": "system"}.get(
             message.user_type.value, message.user_type.value
         )
-        if message.type.value == "noti":
-            body = f"[{message.event.value if message.event else 'notice'}]"
-        elif message.file is not None:
-            body = f"[file {message.file.name}, {message.file.size} bytes]"
-        else:
-            body = message.content or ""
+        body = _render(message)
         prefix = "live  chat.message        " if live else ""
         self.say("{}#{:<3} {:>13}: {}", prefix, message.index, who, body)
 
 
+def _render(message: Message) -> str:
+    """One line for any message type, as a chat window would show it."""
+    kind = message.type.value
+    if kind == "noti":
+        return f"[{message.event.value if message.event else 'notice'}]"
+    if kind == "inline_button":
+        return f"{message.title or ''} " + " ".join(f"[{b.title}]" for b in message.buttons)
+    if kind == "content_card":
+        cards = []
+        for card in message.cards:
+            buttons = ", ".join(f"{b.title}{' (replies)' if b.auto_reply else ''}" for b in card.buttons)
+            cards.append(f"[card {card.title!r}: {card.subtitle or ''}; buttons: {buttons}]")
+        return " ".join(cards)
+    if kind == "form" and message.form is not None:
+        return f"[form {message.form.name!r}: {message.form.title or ''}]"
+    if message.file is not None:
+        size = f", {message.file.size} bytes" if message.file.size is not None else ""
+        return f"[{kind} {message.file.name}{size}]"
+    return message.content or ""
+
+
 def _span(messages: List[Message]) -> Tuple[int, int, int]:
     return len(messages), messages[0].index, messages[-1].index
+
+
+def _collect(event: Event, kind: str, into: List[Message]) -> bool:
+    """True (and the message kept) when ``event`` is a message of type ``kind``."""
+    if isinstance(event.data, Message) and event.data.type.value == kind:
+        into.append(event.data)
+        return True
+    return False
 
 
 def _menu_lines(item: MenuItem, depth: int = 0) -> str:
@@ -125,11 +153,27 @@ def run_demo(out: TextIO, *, seed: int = 0) -> int:
         client.on("*", live.put)  # a chat listener: the live events pump starts with the chat
         chat = client.create_chat(menu_id=11, greeting="Hi!")
         say.say("chat {} is {} with {}", chat.id, chat.status.value, chat.virtual_agent.name if chat.virtual_agent else "nobody")
-        say.show_until(live, lambda e: e.name == "chat.typingEnded")
+        # The app pattern: on chat.connected render fetch_messages(), then append live messages.
+        say.show_until(live, lambda e: e.name == "chat.connected")
+        say.say("fetch_messages() on chat.connected, the history so far:")
+        for message in client.fetch_messages():
+            say.message(message)
+        say.history_until = chat.event_seq
         say.say("get_chat_deflection -> {}", client.get_chat_deflection())
-        client.send_text_message("Where is my parcel? Order 1234.")
+        client.send_text_message("Hello!")
+        # The virtual agent answers with quick replies (an inline_button message).
+        quick: List[Message] = []
+        say.show_until(live, lambda e: _collect(e, "inline_button", quick))
         say.show_until(live, lambda e: e.name == "chat.typingEnded")
-        client.send_text_message("Could I talk to a human agent, please?")
+        say.say("(clicking the quick reply {!r} sends its title)", quick[0].buttons[0].title)
+        quick[0].buttons[0].click(client)
+        # Orders get an answer and a content card whose "Talk to an agent" button replies by itself.
+        cards: List[Message] = []
+        say.show_until(live, lambda e: _collect(e, "content_card", cards))
+        say.show_until(live, lambda e: e.name == "chat.typingEnded")
+        button = next(b for b in cards[0].cards[0].buttons if b.auto_reply)
+        say.say("(clicking the card button {!r}, an auto-reply button)", button.title)
+        button.click(client)
         say.show_until(live, lambda e: isinstance(e.data, Chat) and e.data.status.value == "queued")
         say.say("(the sandbox clock moves past the {} s queue wait)", waits.chat)
         sandbox.advance(waits.chat + 5)

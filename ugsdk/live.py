@@ -43,7 +43,7 @@ from . import events as ev
 from .dispatch import Dispatcher, mark_library_thread
 from .errors import DecodeError, EventStreamClosed, FeedOverflowError, UgsdkError
 from .events import Event
-from .models import Chat, Identity, Message
+from .models import Chat, CobrowseSession, Identity, Message
 from .retry import backoff_delay
 from .serde import structure
 from .transports.base import EventStream
@@ -58,6 +58,8 @@ CHAT_PAYLOAD_EVENTS = frozenset({ev.CHAT_UPDATED, ev.CHAT_ENDED, ev.CHAT_ONGOING
 IDENTITY_EVENTS = frozenset(
     {ev.CHAT_MEMBER_JOINED, ev.CHAT_MEMBER_LEFT, ev.CHAT_TYPING_STARTED, ev.CHAT_TYPING_ENDED}
 )
+#: Events whose payload is a :class:`~ugsdk.CobrowseSession`.
+COBROWSE_EVENTS = frozenset({ev.COBROWSE_REQUEST, ev.COBROWSE_LOADED, ev.COBROWSE_UPDATED, ev.COBROWSE_ENDED})
 #: Events that carry no payload.
 BARE_EVENTS = frozenset({ev.CHAT_DISMISSED, ev.CHAT_TIMEOUT})
 
@@ -521,6 +523,8 @@ class EventPump:
             return structure(data, Chat)
         if name in IDENTITY_EVENTS:
             return structure(data, Identity)
+        if name in COBROWSE_EVENTS:
+            return structure(data, CobrowseSession)
         if name in BARE_EVENTS:
             return None
         return data  # a name this version does not know: raw, never dropped

@@ -102,6 +102,10 @@ class RouteTable:
     finish_chat: Route = _route("POST", "/chats/{chat_id}/finish")
     fetch_messages: Route = _route("GET", "/chats/{chat_id}/messages")
     send_text_message: Route = _route("POST", "/chats/{chat_id}/messages", creates=True)
+    # The raw form of the same POST (any message object with a ``type``). It comes after
+    # send_text_message, so resolving the shared path answers send_text_message, whose
+    # handler takes every typed message.
+    send_message: Route = _route("POST", "/chats/{chat_id}/messages", creates=True)
     send_file_message: Route = _route("POST", "/chats/{chat_id}/messages/files", creates=True)
     check_in: Route = _route("POST", "/chats/{chat_id}/check_in")
     start_cobrowse: Route = _route("POST", "/chats/{chat_id}/cobrowse")
@@ -112,6 +116,10 @@ class RouteTable:
     send_chat_survey: Route = _route("POST", "/chats/{chat_id}/survey", creates=True)
     create_email: Route = _route("POST", "/emails", creates=True)
     chat_events: Route = _route("GET", "/chats/{chat_id}/events")
+    # v1.1 additions (wire.md): what real headless-SDK apps call beyond the API page.
+    get_chat_history: Route = _route("GET", "/end_user/chats")
+    notify_check_in_state: Route = _route("POST", "/chats/{chat_id}/check_in_state")
+    rejoin_chat: Route = _route("POST", "/chats/{chat_id}/rejoin")
 
     def __attrs_post_init__(self) -> None:
         # Routes are declared without their names; give each the name of its field.
@@ -148,7 +156,11 @@ class RouteTable:
         return attrs.evolve(self, base_path=base_path.rstrip("/"))
 
     def resolve(self, method: str, path: str) -> Optional[Tuple[Route, Dict[str, str]]]:
-        """The route and placeholder values for an absolute URL path, or ``None``."""
+        """The route and placeholder values for an absolute URL path, or ``None``.
+
+        Two routes may share a method and a path (``send_text_message`` and its raw form
+        ``send_message``); the first in table order is the answer.
+        """
         if not path.startswith(self.base_path):
             return None
         rest = path[len(self.base_path):] or "/"
@@ -157,6 +169,23 @@ class RouteTable:
             if found is not None:
                 return route, found
         return None
+
+    def served_as(self, name: str) -> str:
+        """The name of the route that a request built from route ``name`` resolves to.
+
+        The name itself, except for a route that shares its method and path with an earlier
+        one (``send_message`` is served as ``send_text_message``).
+
+        Raises:
+            ValueError: an unknown route name.
+        """
+        route = self.by_name().get(name)
+        if route is None:
+            raise ValueError(f"unknown route {name!r}")
+        for other in self:
+            if other.method == route.method and other.template == route.template:
+                return other.name
+        return name  # pragma: no cover - the loop always meets the route itself
 
     def by_name(self) -> Mapping[str, Route]:
         """All routes keyed by name."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import sys
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Mapping, Optional, Type, TypeVar, cast
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Type, TypeVar, cast
 
 import attrs
 import cattrs
@@ -28,7 +28,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from ._fastdecode import FastDecoders
 from .errors import DecodeError
-from .models._base import JSON_NAME, OpenEnum
+from .models._base import JSON_NAME, OpenEnum, aliases_of
 from .models.chats import (
     ButtonsContent,
     CustomData,
@@ -171,6 +171,29 @@ def _json_key(field: "attrs.Attribute[Any]") -> str:
     return str(field.metadata.get(JSON_NAME, field.name))
 
 
+def _alias_pairs(cls: type) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """(JSON key, its alias keys) of every field of ``cls`` that has aliases."""
+    return tuple((_json_key(f), aliases_of(f)) for f in attrs.fields(cls) if aliases_of(f))
+
+
+def apply_aliases(data: Mapping[str, Any], pairs: Tuple[Tuple[str, Tuple[str, ...]], ...]) -> Mapping[str, Any]:
+    """``data`` with each alias key moved to its field's key where that key is absent or null.
+
+    The first alias present wins; an alias beside a usable key of its field stays put (and
+    so lands in ``extra``). ``data`` itself is never changed.
+    """
+    for key, aliases in pairs:
+        if data.get(key) is not None:
+            continue
+        for alias in aliases:
+            if alias in data:
+                moved = {k: v for k, v in data.items() if k != alias}
+                moved[key] = data[alias]
+                data = moved
+                break
+    return data
+
+
 def _structure_overrides(cls: type) -> Dict[str, Any]:
     overrides: Dict[str, Any] = {}
     for field in attrs.fields(cls):
@@ -188,10 +211,13 @@ def _make_structure(
         fn: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=strict, **_structure_overrides(cls))
         known = {_json_key(f) for f in attrs.fields(cls) if f.name != _EXTRA_FIELD}
         keeps_extra = any(f.name == _EXTRA_FIELD for f in attrs.fields(cls))
+        aliases = _alias_pairs(cls)
 
         def structure_attrs(data: Any, _: type) -> Any:
             if not isinstance(data, Mapping):
                 raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
+            if aliases:
+                data = apply_aliases(data, aliases)
             if keeps_extra and not strict:
                 unknown = {k: v for k, v in data.items() if k not in known}
                 if unknown or _EXTRA_KEY in data:
@@ -368,6 +394,7 @@ def _build(strict: bool, *, fast: bool = True) -> cattrs.Converter:
         delegate=(CustomData,),  # has a hook of its own, registered below
         extra_field=_EXTRA_FIELD,
         json_key=_json_key,
+        json_aliases=aliases_of,
         parse_datetime=parse_datetime,
     ) if fast else None
     conv.register_structure_hook_factory(is_sequence, _list_factory(conv, fast_decoders))

@@ -34,8 +34,10 @@ log = logging.getLogger("ugsdk")
 
 
 def is_chat_listener(name: str) -> bool:
-    """Whether a listener of ``name`` wants the chat's live events."""
-    return name == ev.ALL or name.startswith("chat.")
+    """Whether a listener of ``name`` wants the chat's live events (anything but the
+    client's own ``ready``, ``authenticated`` and ``error``: chat, cobrowse and custom names
+    all come down the chat's stream)."""
+    return name not in (ev.READY, ev.AUTHENTICATED, ev.ERROR)
 
 
 class ChatSession:

@@ -2,20 +2,21 @@
 
 ``run(...)`` calls ``ugsdk.cli.main`` with its own stdout, stderr and environment (no
 ``UGSDK_*`` variable of the machine leaks in, and chats are remembered in a temporary
-file). ``served`` is a sandbox on a real loopback port with the flags that point at it.
+file). ``served`` is the root ``server`` (a sandbox on a real loopback port) with the flags
+that point at it.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, List, Optional
 
 import attrs
 import pytest
 
 from ugsdk.cli import main
-from ugsdk.sandbox import ManualClock, Sandbox
+from ugsdk.sandbox import Sandbox
 
 
 @attrs.frozen
@@ -65,18 +66,15 @@ class Served:
 
 
 @pytest.fixture
-def served(tmp_path) -> Iterator[Served]:
-    """A sandbox (manual clock) served on ``127.0.0.1:0``, closed after the test."""
-    pytest.importorskip("aiohttp")
-    from ugsdk.sandbox.server import serve
-
-    sandbox = Sandbox(clock=ManualClock())
-    with serve(sandbox) as server:
-        flags = ["--host", server.url, "--company-id", sandbox.company_id, "--secret", sandbox.company_secret]
-        env = {
-            "UGSDK_HOST": server.url,
-            "UGSDK_COMPANY_ID": sandbox.company_id,
-            "UGSDK_COMPANY_SECRET": sandbox.company_secret,
-            "UGSDK_CHAT_STORE": str(tmp_path / "served-chats.json"),
-        }
-        yield Served(sandbox, server, server.url, flags, env)
+def served(tmp_path, server) -> Served:
+    """The root ``server`` (a sandbox on a manual clock, on ``127.0.0.1:0``, closed after the
+    test) with the flags and environment that reach it."""
+    sandbox = server.sandbox
+    flags = ["--host", server.url, "--company-id", sandbox.company_id, "--secret", sandbox.company_secret]
+    env = {
+        "UGSDK_HOST": server.url,
+        "UGSDK_COMPANY_ID": sandbox.company_id,
+        "UGSDK_COMPANY_SECRET": sandbox.company_secret,
+        "UGSDK_CHAT_STORE": str(tmp_path / "served-chats.json"),
+    }
+    return Served(sandbox, server, server.url, flags, env)

@@ -163,7 +163,7 @@ def test_cobrowse_code(run):
 
 
 def test_events_follow_a_new_chat_as_json_lines(run):
-    result = run("events", "--timeout", "1", "--sandbox", "--json")
+    result = run("events", "--timeout", "1", "--sandbox", "--json", "--from-start")
     assert result.code == 0, result.err
     lines = result.json_lines()
     names = [line["event"] for line in lines]

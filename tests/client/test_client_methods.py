@@ -652,14 +652,18 @@ def test_check_in(client: ugsdk.Client, sandbox: Sandbox) -> None:
     assert chat_status(sandbox, chat.id) is ugsdk.ChatStatus.QUEUED
 
 
-def test_check_in_unanswered_dismisses_the_chat(client: ugsdk.Client, sandbox: Sandbox) -> None:
+def test_check_in_unanswered_leaves_the_queue(client: ugsdk.Client, sandbox: Sandbox) -> None:
     chat = client.create_chat(menu_id=12)
     sandbox.request_check_in(chat.id)
     sandbox.advance(60)
-    assert client.load_chat(chat.id).status is ugsdk.ChatStatus.DISMISSED
+    # Out of the queue but not dismissed: the chat waits to be rejoined (rejoin_chat).
+    assert client.load_chat(chat.id).status is ugsdk.ChatStatus.MISSED_CHECK_IN
     events = [m.event for m in client.fetch_messages() if m.type is ugsdk.MessageType.NOTI]
     assert events == [ugsdk.NotiEvent.CHECK_IN_REQUIRED, ugsdk.NotiEvent.CHECK_IN_TIMED_OUT]
-    assert client.resume_chat(chat.id).status is ugsdk.ChatStatus.QUEUED
+    with pytest.raises(ugsdk.ConflictError):
+        client.resume_chat(chat.id)
+    rejoined = client.rejoin_chat()  # back in the queue
+    assert rejoined.status is ugsdk.ChatStatus.QUEUED and client.chat == rejoined
 
 
 def test_check_in_without_a_question(client: ugsdk.Client) -> None:
@@ -682,10 +686,12 @@ def test_fetch_messages_and_send_text_with_the_virtual_agent(client: ugsdk.Clien
     assert mine.content == "where is my parcel?" and mine.is_from_end_user and mine.index == 2
     assert mine.timestamp.tzinfo is not None and mine.sid.startswith("MS")
     messages = client.fetch_messages()
-    assert [m.index for m in messages] == [1, 2, 3]
+    # The virtual agent answers an order question with a text and a content card.
+    assert [m.index for m in messages] == [1, 2, 3, 4]
     assert messages[1] == mine and messages[2].user_type is ugsdk.UserType.VIRTUAL_AGENT
-    assert [m.index for m in client.fetch_messages(after=2)] == [3]
-    assert client.fetch_messages(after=3) == []
+    assert messages[3].type is ugsdk.MessageType.CONTENT_CARD
+    assert [m.index for m in client.fetch_messages(after=2)] == [3, 4]
+    assert client.fetch_messages(after=4) == []
     assert [m.content for m in sandbox.messages(chat.id)][1] == "where is my parcel?"
 
 

@@ -583,16 +583,19 @@ def test_destroy_closes_the_transport_for_sandbox_made(sandbox: Sandbox) -> None
 
 EXPORTS = [
     "APIError", "Agent", "AuthenticationError", "BadRequestError", "Call", "CallRequest", "CallStatus",
-    "CallType", "CassetteError", "ChannelType", "Chat", "ChatDeflection", "ChatRating", "ChatRequest",
-    "ChatStateError", "ChatStatus", "ChatStore", "ChatSurvey", "Client", "CobrowseCode", "CobrowseSession",
-    "Company", "ConflictError", "ConnectError", "CustomData", "CustomDataField", "DEFAULT_TIMEOUT",
-    "DecodeError", "Email", "EmailRequest", "EmailStatus", "EndUser", "Event", "EventStreamClosed",
-    "ExternalChatTransfer", "FeedOverflowError", "FileChatStore", "Identity", "JWTSigner", "LanguageOption", "MemoryChatStore",
-    "MenuChannel", "MenuItem", "MenuResponse", "Message", "MessageType", "NotFoundError", "NotiEvent",
-    "PermissionDeniedError", "ProhibitedFileTypes", "QuestionType", "ROUTES", "RateLimitError", "RetryPolicy",
-    "RouteTable", "ServerError", "StoreError", "SurveyQuestion", "TLSError", "Timeout", "TimeoutError", "TransportError",
-    "Trigger", "UgsdkError", "UnprocessableEntityError", "UserType", "ValidationError", "VirtualAgent",
-    "WaitTimes", "__version__", "events",
+    "CallType", "CardButton", "CassetteError", "ChannelType", "Chat", "ChatDeflection",
+    "ChatHistoryEntry", "ChatHistoryPage", "ChatRating", "ChatRequest", "ChatStateError", "ChatStatus",
+    "ChatStore", "ChatSurvey", "Client", "CobrowseCode", "CobrowseSession", "Company", "ConflictError",
+    "ConnectError", "ContentCard", "CustomData", "CustomDataField", "DEFAULT_TIMEOUT", "DecodeError",
+    "Email", "EmailRequest", "EmailStatus", "EndUser", "Event", "EventStreamClosed",
+    "ExternalChatTransfer", "FeedOverflowError", "FileChatStore", "Identity", "JWTSigner",
+    "LanguageOption", "MemoryChatStore", "MenuChannel", "MenuItem", "MenuResponse", "Message",
+    "MessageButton", "MessageFile", "MessageForm", "MessageType", "NotFoundError", "NotiEvent",
+    "PermissionDeniedError", "ProhibitedFileTypes", "QuestionType", "ROUTES", "RateLimitError",
+    "RetryPolicy", "RouteTable", "SenderIdentity", "ServerError", "StoreError", "SurveyQuestion",
+    "TLSError", "Timeout", "TimeoutError", "TransportError", "Trigger", "UgsdkError",
+    "UnprocessableEntityError", "UserType", "ValidationError", "VirtualAgent", "WaitTimes",
+    "__version__", "events",
 ]
 
 

@@ -26,7 +26,8 @@ Rig = Tuple[ugsdk.Client, Sandbox]
 
 def _memory_rig() -> Iterator[Rig]:
     sandbox = Sandbox(seed=7, clock=ManualClock(START))
-    client = ugsdk.Client.for_sandbox(sandbox, store=ugsdk.MemoryChatStore(), reconnect=FAST)
+    # The live-chat scenario compares whole event logs: replay each chat's history.
+    client = ugsdk.Client.for_sandbox(sandbox, store=ugsdk.MemoryChatStore(), reconnect=FAST, replay_history=True)
     try:
         yield client, sandbox
     finally:
@@ -41,6 +42,7 @@ def _http_rig() -> Iterator[Rig]:
     signer = ugsdk.JWTSigner(sandbox.company_secret, identifier="sandbox-user", clock=sandbox.clock.now)
     client = ugsdk.Client(
         sandbox.company_id, host=server.url, authenticate=signer, store=ugsdk.MemoryChatStore(), reconnect=FAST,
+        replay_history=True,
     )
     try:
         yield client, sandbox

@@ -1,44 +1,36 @@
-"""Fixtures for the live events tests: a sandbox on a manual clock, clients with fast
-reconnects (destroyed at teardown), and a recorder of delivered events (see ``livetools``).
+"""Fixtures for the live events tests: clients with fast reconnects, and a recorder of
+delivered events (see ``livetools``). The sandbox and the client factory are the root ones.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, Callable
 
 import pytest
 
 import ugsdk
-from ugsdk.sandbox import ManualClock, Sandbox
 
 from livetools import FAST, Recorder
 
-@pytest.fixture
-def sandbox() -> Sandbox:
-    """The demo tenant on a clock that only moves with ``sandbox.advance``."""
-    return Sandbox(clock=ManualClock())
-
 
 @pytest.fixture
-def make_client(sandbox: Sandbox) -> Iterator[Callable[..., ugsdk.Client]]:
-    """``make_client(**options)``: a sandbox client with its own store and fast reconnects;
-    destroyed after the test."""
-    made: List[ugsdk.Client] = []
+def make_client(make_client: Callable[..., ugsdk.Client]) -> Callable[..., ugsdk.Client]:
+    """The root ``make_client``, reconnecting fast unless ``reconnect=`` is given: these tests
+    drop streams on purpose and wait for the client to come back. They compare what was
+    delivered with the server's whole event log, so live events replay the chat's history
+    (``replay_history=True``) unless a test says otherwise."""
 
-    def make(box: Optional[Sandbox] = None, **options: Any) -> ugsdk.Client:
-        options.setdefault("store", ugsdk.MemoryChatStore())
+    def make(*args: Any, **options: Any) -> ugsdk.Client:
         options.setdefault("reconnect", FAST)
-        client = ugsdk.Client.for_sandbox(box if box is not None else sandbox, **options)
-        made.append(client)
-        return client
+        options.setdefault("replay_history", True)
+        return make_client(*args, **options)
 
-    yield make
-    for client in made:
-        client.destroy()
+    return make
 
 
 @pytest.fixture
 def client(make_client: Callable[..., ugsdk.Client]) -> ugsdk.Client:
+    """A client of ``sandbox`` for ``sandbox-user`` that reconnects fast."""
     return make_client()
 
 

@@ -1,5 +1,5 @@
-"""Helpers for the live events tests: a sandbox on a manual clock, clients with fast
-reconnects, and a recorder that collects delivered events and lets a test wait for them.
+"""Helpers for the live events tests: the fast reconnect policy, the demo menus, and a
+recorder that collects delivered events and lets a test wait for them.
 
 Nothing here sleeps for a fixed time: waits are bounded waits on a condition that the
 listeners notify.

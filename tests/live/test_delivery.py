@@ -42,7 +42,7 @@ def test_every_event_exactly_once_and_in_order(
     for seq in duplicates:
         sandbox.faults.duplicate_frame(seq)
     sandbox.faults.delay_frames(delay)
-    client = ugsdk.Client.for_sandbox(sandbox, store=ugsdk.MemoryChatStore(), reconnect=FAST)
+    client = ugsdk.Client.for_sandbox(sandbox, store=ugsdk.MemoryChatStore(), reconnect=FAST, replay_history=True)
     recorder = Recorder()
     try:
         recorder.attach(client)
@@ -126,6 +126,7 @@ def _client_on(sandbox: Sandbox, transport: InMemoryTransport, **options: Any) -
         transport=transport,
         store=ugsdk.MemoryChatStore(),
         reconnect=FAST,
+        replay_history=True,
         **options,
     )
 

@@ -218,12 +218,11 @@ def test_check_in_required_answered_and_timed_out(client, recorder, sandbox: San
     sandbox.request_check_in(chat.id)
     assert recorder.wait(lambda r: len(notis(r)) == 2)
     sandbox.advance(20)  # unanswered
-    recorder.wait_for("chat.dismissed")
+    # The user leaves the queue, free to rejoin it: not a dismissal.
+    recorder.wait(lambda r: any(e.data.status is ChatStatus.MISSED_CHECK_IN for e in r.of("chat.updated")))
     assert notis(recorder) == [NotiEvent.CHECK_IN_REQUIRED, NotiEvent.CHECK_IN_REQUIRED, NotiEvent.CHECK_IN_TIMED_OUT]
-    assert client.chat is not None and client.chat.status is ChatStatus.DISMISSED
-    # The user may rejoin the queue.
-    resumed = client.resume_chat(chat.id)
-    assert resumed.status is ChatStatus.QUEUED
+    assert client.chat is not None and client.chat.status is ChatStatus.MISSED_CHECK_IN
+    assert recorder.of("chat.dismissed") == []
 
 
 def test_ongoing_chat_found_after_restart(make_client, sandbox: Sandbox):

@@ -230,6 +230,9 @@ CHAT: JSON = {
 
 CHAT_QUEUED: JSON = {"id": 4322, "status": "queued", "lang": "en", "menus": [{"id": 11}]}
 
+#: v1.1: the seq of the chat's latest event when the answer was made.
+CHAT_WITH_EVENT_SEQ: JSON = {"id": 4323, "status": "missed_check_in", "lang": "en", "event_seq": 17}
+
 #: The API page's ChatDeflectionResponse.
 CHAT_DEFLECTION: JSON = {"enabled": True, "threshold": 120, "keep_waiting": True}
 
@@ -310,6 +313,91 @@ MESSAGE_FILE: JSON = {
     "file": {"name": "invoice.pdf", "url": "https://cdn.example/f/invoice.pdf", "content_type": "application/pdf", "size": 48213},
 }
 
+# v1.1: sender identity, ``text`` for ``content``, a file's ``type``, the other rich types.
+
+SENDER_IDENTITY: JSON = {"id": 5, "type": "agent", "display_name": "Ada L.", "is_customer": False, "avatar_url": "https://cdn.example/a.png"}
+
+MESSAGE_WITH_IDENTITY: JSON = {
+    "$index": 7,
+    "$sid": "MSG0007",
+    "$timestamp": "2023-05-31T11:41:30Z",
+    "$userType": "agent",
+    "$userId": 5,
+    "identity": SENDER_IDENTITY,
+    "type": "text",
+    "content": "Anything else?",
+}
+
+#: An older payload: ``text`` where newer ones say ``content``.
+MESSAGE_TEXT_KEY: JSON = {
+    "$index": 8,
+    "$sid": "MSG0008",
+    "$timestamp": "2023-05-31T11:41:35Z",
+    "$userType": "end_user",
+    "$userId": 77,
+    "identity": {"id": 77, "type": "end_user", "display_name": "Sam", "is_customer": True},
+    "type": "text",
+    "text": "no, thanks",
+}
+
+MESSAGE_MARKDOWN: JSON = {
+    "$index": 9,
+    "$sid": "MSG0009",
+    "$timestamp": "2023-05-31T11:41:40Z",
+    "$userType": "virtual_agent",
+    "$userId": 9,
+    "identity": {"id": 9, "type": "virtual_agent", "display_name": "Sandy", "is_customer": False},
+    "type": "markdown",
+    "content": "**Opening hours**: 9-17 UTC, [details](https://acme.example/hours)",
+}
+
+#: A photo whose file says ``type`` (the MIME type) rather than ``content_type``.
+MESSAGE_PHOTO: JSON = {
+    "$index": 10,
+    "$sid": "MSG0010",
+    "$timestamp": "2023-05-31T11:41:45Z",
+    "$userType": "agent",
+    "$userId": 5,
+    "identity": SENDER_IDENTITY,
+    "type": "photo",
+    "file": {"name": "label.png", "url": "https://cdn.example/f/label.png", "type": "image/png"},
+}
+
+MESSAGE_VIDEO: JSON = {
+    "$index": 11,
+    "$sid": "MSG0011",
+    "$timestamp": "2023-05-31T11:41:50Z",
+    "$userType": "agent",
+    "$userId": 5,
+    "identity": SENDER_IDENTITY,
+    "type": "video",
+    "file": {"name": "howto.mp4", "url": "https://cdn.example/f/howto.mp4", "content_type": "video/mp4", "size": 1048576},
+}
+
+#: What an app sends with ``send_message`` once a form is filled, as the service echoes it.
+MESSAGE_FORM_COMPLETED: JSON = {
+    "$index": 12,
+    "$sid": "MSG0012",
+    "$timestamp": "2023-05-31T11:41:55Z",
+    "$userType": "end_user",
+    "$userId": 77,
+    "identity": {"id": 77, "type": "end_user", "display_name": "Sam", "is_customer": True},
+    "type": "noti",
+    "event": "formCompleted",
+    "content": "",
+}
+
+MESSAGE_SYSTEM_NOTI: JSON = {
+    "$index": 13,
+    "$sid": "MSG0013",
+    "$timestamp": "2023-05-31T11:42:00Z",
+    "$userType": "system",
+    "identity": {"id": 0, "type": "system", "display_name": "System", "is_customer": False},
+    "type": "noti",
+    "event": "checkInRequired",
+    "content": "Are you still there?",
+}
+
 MESSAGES: List[JSON] = [
     MESSAGE_TEXT,
     MESSAGE_NOTI,
@@ -317,7 +405,41 @@ MESSAGES: List[JSON] = [
     MESSAGE_INLINE_BUTTON,
     MESSAGE_FORM,
     MESSAGE_FILE,
+    MESSAGE_WITH_IDENTITY,
+    MESSAGE_TEXT_KEY,
+    MESSAGE_MARKDOWN,
+    MESSAGE_PHOTO,
+    MESSAGE_VIDEO,
+    MESSAGE_FORM_COMPLETED,
+    MESSAGE_SYSTEM_NOTI,
 ]
+
+# --- chat history ---------------------------------------------------------------------------
+
+CHAT_HISTORY: JSON = {
+    "chats": [
+        {
+            "id": 4322,
+            "status": "va_assigned",
+            "menu_id": 11,
+            "created_at": "2023-06-01T09:00:00Z",
+            "ended_at": None,
+            "entries": [MESSAGE_MARKDOWN],
+        },
+        {
+            "id": 4321,
+            "status": "finished",
+            "menu_id": 12,
+            "created_at": "2023-05-31T11:40:00Z",
+            "ended_at": "2023-05-31T11:55:00Z",
+            "entries": [MESSAGE_WITH_IDENTITY, MESSAGE_TEXT_KEY, MESSAGE_FORM_COMPLETED],
+        },
+    ],
+    "page": 1,
+    "has_more": True,
+}
+
+CHAT_HISTORY_EMPTY: JSON = {"chats": [], "page": 3, "has_more": False}
 
 # --- people ---------------------------------------------------------------------------------
 

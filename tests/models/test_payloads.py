@@ -25,6 +25,7 @@ from ugsdk.models import (
     ChannelType,
     Chat,
     ChatDeflection,
+    ChatHistoryPage,
     ChatMenu,
     ChatRating,
     ChatRequest,
@@ -55,6 +56,7 @@ from ugsdk.models import (
     NotiEvent,
     ProhibitedFileTypes,
     QuestionType,
+    SenderIdentity,
     SurveyQuestion,
     TextContent,
     Trigger,
@@ -108,6 +110,18 @@ ROUND_TRIPS = [
     ("cobrowse-session", P.COBROWSE_SESSION, CobrowseSession),
     ("cobrowse-code", P.COBROWSE_CODE, CobrowseCode),
     ("end-user-token", P.END_USER_TOKEN, EndUserToken),
+    # v1.1 additions.
+    ("chat-event-seq", P.CHAT_WITH_EVENT_SEQ, Chat),
+    ("sender-identity", P.SENDER_IDENTITY, SenderIdentity),
+    ("message-identity", P.MESSAGE_WITH_IDENTITY, Message),
+    ("message-text-key", P.MESSAGE_TEXT_KEY, Message),
+    ("message-markdown", P.MESSAGE_MARKDOWN, Message),
+    ("message-photo-type-key", P.MESSAGE_PHOTO, Message),
+    ("message-video", P.MESSAGE_VIDEO, Message),
+    ("message-form-completed", P.MESSAGE_FORM_COMPLETED, Message),
+    ("message-system-noti", P.MESSAGE_SYSTEM_NOTI, Message),
+    ("chat-history", P.CHAT_HISTORY, ChatHistoryPage),
+    ("chat-history-empty", P.CHAT_HISTORY_EMPTY, ChatHistoryPage),
 ]
 
 
@@ -370,8 +384,11 @@ def test_message_types() -> None:
 
 def test_messages_list() -> None:
     messages = structure(P.MESSAGES, List[Message], strict=True)
-    assert [m.index for m in messages] == [1, 2, 3, 4, 5, 6]
-    assert [m.type.value for m in messages] == ["text", "noti", "content_card", "inline_button", "form", "file"]
+    assert [m.index for m in messages] == list(range(1, 14))
+    assert [m.type.value for m in messages] == [
+        "text", "noti", "content_card", "inline_button", "form", "file",
+        "text", "text", "markdown", "photo", "video", "noti", "noti",  # v1.1 additions
+    ]
 
 
 def test_identity() -> None:

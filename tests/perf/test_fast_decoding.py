@@ -256,15 +256,16 @@ JSON_VALUES = st.recursive(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    base=st.sampled_from([P.MESSAGE_TEXT, P.MESSAGE_CONTENT_CARD, P.MESSAGE_FILE, P.CHAT, P.MENUS, P.CHAT_SURVEY]),
+    base=st.sampled_from([P.MESSAGE_TEXT, P.MESSAGE_CONTENT_CARD, P.MESSAGE_FILE, P.CHAT, P.MENUS, P.CHAT_SURVEY,
+                          P.MESSAGE_TEXT_KEY, P.MESSAGE_PHOTO]),
     key=st.sampled_from(["$index", "$timestamp", "type", "cards", "file", "status", "agent", "menus", "questions",
-                         "created_at", "extra", "new_key"]),
+                         "created_at", "extra", "new_key", "text", "content", "identity", "event_seq"]),
     value=JSON_VALUES,
     strict=st.booleans(),
 )
 def test_random_values_decode_alike(base: Any, key: str, value: Any, strict: bool) -> None:
     cls = {id(P.MESSAGE_TEXT): Message, id(P.MESSAGE_CONTENT_CARD): Message, id(P.MESSAGE_FILE): Message,
-           id(P.CHAT): Chat, id(P.MENUS): MenuResponse, id(P.CHAT_SURVEY): ChatSurvey}[id(base)]
+           id(P.MESSAGE_TEXT_KEY): Message, id(P.MESSAGE_PHOTO): Message, id(P.CHAT): Chat, id(P.MENUS): MenuResponse, id(P.CHAT_SURVEY): ChatSurvey}[id(base)]
     _same(dict(copy.deepcopy(base), **{key: value}), cls, strict)
 
 
@@ -289,3 +290,25 @@ def test_threads_decoding_a_class_for_the_first_time_agree() -> None:
     expected = [REFERENCE[False].structure(p, Message) for p in P.MESSAGES] + [REFERENCE[False].structure(P.MENUS, MenuResponse)]
     for _ in threads:
         assert results.get(timeout=10) == expected
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        dict(P.MESSAGE_TEXT, text="older spelling"),  # both keys: content wins
+        dict(P.MESSAGE_TEXT, content=None, text="from text"),  # a null content takes the alias
+        dict(P.MESSAGE_TEXT_KEY, text=None),  # the alias itself null
+        {k: v for k, v in P.MESSAGE_TEXT.items() if k != "content"},  # neither key
+        dict(P.MESSAGE_PHOTO, file={"name": "a", "type": "image/png", "content_type": None}),
+        dict(P.MESSAGE_PHOTO, file={"name": "a", "type": 5}),  # an alias of the wrong type
+    ],
+)
+def test_key_aliases_decode_alike(payload: Any) -> None:
+    for strict in (False, True):
+        _same(payload, Message, strict)
+
+
+def test_alias_payloads_take_the_fast_path() -> None:
+    hook = serde.converter.get_structure_hook(Message)
+    assert _raw_of(hook)(P.MESSAGE_TEXT_KEY).content == "no, thanks"
+    assert _raw_of(hook)(P.MESSAGE_PHOTO).file.content_type == "image/png"

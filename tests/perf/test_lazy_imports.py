@@ -103,13 +103,14 @@ def test_unknown_names_are_attribute_errors() -> None:
 def test_models_export_list_is_pinned() -> None:
     assert sorted(ugsdk.models.__all__) == [
         "AfterHourMessage", "Agent", "ButtonsContent", "Call", "CallRequest", "CallStatus", "CallType",
-        "CardButton", "ChannelType", "Chat", "ChatDeflection", "ChatMenu", "ChatRating", "ChatRequest",
-        "ChatStatus", "ChatSurvey", "CobrowseCode", "CobrowseSession", "Company", "ContentCard", "CustomData",
-        "CustomDataField", "DirectAccess", "Email", "EmailRequest", "EmailStatus", "EndUser", "EndUserToken",
-        "ExternalChatTransfer", "FileInput", "Identity", "LanguageOption", "MediaContent", "MenuChannel",
-        "MenuDeflection", "MenuItem", "MenuRedirection", "MenuResponse", "Message", "MessageButton",
-        "MessageFile", "MessageForm", "MessageType", "NotiEvent", "OpenEnum", "ProhibitedFileTypes",
-        "QuestionType", "SurveyQuestion", "TextContent", "TranscriptContent", "TranscriptEntry",
-        "TransferAgent", "TransferButton", "TransferMedia", "Trigger", "UnknownContent", "UserType",
-        "VirtualAgent", "WaitTimes",
+        "CardButton", "ChannelType", "Chat", "ChatDeflection", "ChatHistoryEntry", "ChatHistoryPage",
+        "ChatMenu", "ChatRating", "ChatRequest", "ChatStatus", "ChatSurvey", "CobrowseCode",
+        "CobrowseSession", "Company", "ContentCard", "CustomData", "CustomDataField", "DirectAccess",
+        "Email", "EmailRequest", "EmailStatus", "EndUser", "EndUserToken", "ExternalChatTransfer",
+        "FileInput", "Identity", "LanguageOption", "MediaContent", "MenuChannel", "MenuDeflection",
+        "MenuItem", "MenuRedirection", "MenuResponse", "Message", "MessageButton", "MessageFile",
+        "MessageForm", "MessageType", "NotiEvent", "OpenEnum", "ProhibitedFileTypes", "QuestionType",
+        "SenderIdentity", "SurveyQuestion", "TextContent", "TextSender", "TranscriptContent",
+        "TranscriptEntry", "TransferAgent", "TransferButton", "TransferMedia", "Trigger", "UnknownContent",
+        "UserType", "VirtualAgent", "WaitTimes",
     ]

@@ -1,4 +1,8 @@
-"""Fixtures for driving a Sandbox with hand-built requests (no client involved)."""
+"""Fixtures for driving a Sandbox with hand-built requests (no client involved).
+
+The sandbox here starts at a fixed time (``START``) on a ``clock`` the tests can read; the
+rest of the suite's sandboxes start at the real time.
+"""
 
 from __future__ import annotations
 
@@ -116,7 +120,9 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def sandbox(clock: ManualClock) -> Sandbox:
+def ugsdk_sandbox(clock: ManualClock) -> Sandbox:
+    """The plugin's sandbox, on ``clock`` (a fixed Friday, for the business-hours tests);
+    the root ``sandbox`` fixture, and so everything made from it, follows this one."""
     return Sandbox(clock=clock)
 
 

@@ -44,7 +44,9 @@ def test_virtual_agent_chat_and_escalation(api, sandbox):
     sent = api.ok("send_text_message", models.Message, status=201, chat_id=chat.id, body={"type": "text", "content": "where is my order?"})
     assert sent.index == 2 and sent.user_type == models.UserType.END_USER and sent.content == "where is my order?"
     reply = _messages(api, chat.id, after=2)
-    assert [m.content for m in reply] == ["I can help with orders. What is your order number?"]
+    # The script answers orders with a text and a content card.
+    assert [m.content for m in reply] == ["I can help with orders. What is your order number?", None]
+    assert reply[1].type == models.MessageType.CONTENT_CARD and reply[1].cards[0].title == "Track a parcel"
 
     api.error("escalate_chat", 409, chat_id=_create(api, 12).id)
     escalated = api.ok("escalate_chat", models.Chat, chat_id=chat.id)
@@ -78,7 +80,8 @@ def test_message_indexes_and_after(api, sandbox):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"type": "text", "content": ""}, "content"), ({"type": "text"}, "content"), ({"type": "photo", "content": "x"}, "type"),
+    [({"type": "text", "content": ""}, "content"), ({"type": "text"}, "content"), ({"type": 5, "content": "x"}, "type"),
+     ({"content": "x", "event": "formCompleted"}, "type"),
      ({"type": "text", "content": 5}, "content")],
 )
 def test_bad_text_messages_are_422(api, body, field):
@@ -178,9 +181,11 @@ def test_check_in(api, sandbox):
     sandbox.request_check_in(chat.id)
     sandbox.advance(60)
     assert _messages(api, chat.id)[-1].event == models.NotiEvent.CHECK_IN_TIMED_OUT
-    assert api.ok("load_chat", models.Chat, chat_id=chat.id).status == Status.DISMISSED
+    # Out of the queue, not dismissed: rejoin_chat (not resume_chat) queues it again.
+    assert api.ok("load_chat", models.Chat, chat_id=chat.id).status == Status.MISSED_CHECK_IN
+    api.error("resume_chat", 409, chat_id=chat.id)
     # Rejoining puts the user back in the queue; the agent arrives after the menu wait.
-    assert api.ok("resume_chat", models.Chat, chat_id=chat.id).status == Status.QUEUED
+    assert api.ok("rejoin_chat", models.Chat, chat_id=chat.id).status == Status.QUEUED
     sandbox.advance(300)
     assert api.ok("load_chat", models.Chat, chat_id=chat.id).status == Status.ASSIGNED
 

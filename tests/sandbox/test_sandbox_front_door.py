@@ -280,7 +280,8 @@ def test_chat_payloads_follow_every_change(api, sandbox):
 
     def check() -> None:
         expected = serde.unstructure(chats.model(record))
-        assert chats.payload(record) == expected
+        assert expected["event_seq"] == record.log.last_seq
+        assert chats.answer(record) == expected
         assert api.ok("load_chat", chat_id=chat_id) == expected
 
     check()
@@ -296,5 +297,7 @@ def test_chat_payloads_follow_every_change(api, sandbox):
     check()
     ended = api.ok("finish_chat", chat_id=chat_id)
     check()
-    updated, final = [e.data for e in sandbox.events(chat_id) if e.event in ("chat.updated", "chat.ended")][-2:]
-    assert updated == final == ended
+    updated, final = [e for e in sandbox.events(chat_id) if e.event in ("chat.updated", "chat.ended")][-2:]
+    # Each event's chat carries that event's own seq; the answer, the latest one's.
+    assert updated.data["event_seq"] == updated.seq and final.data["event_seq"] == final.seq == ended["event_seq"]
+    assert {**updated.data, "event_seq": 0} == {**final.data, "event_seq": 0} == {**ended, "event_seq": 0}

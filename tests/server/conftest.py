@@ -1,76 +1,38 @@
 """Fixtures for the sandbox served over real HTTP + WebSocket on loopback.
 
-Every server binds ``127.0.0.1:0`` and is closed after its test; clients use the default
-``HTTPTransport`` (requests + websocket-client), so these tests cross a real socket. Waits are
-bounded polls or blocking reads with timeouts, never fixed sleeps.
+The root conftest serves ``sandbox`` on ``127.0.0.1:0`` (``server``) and closes it after the
+test, and gives ``wait_until`` and ``no_thread_leak``. Here, ``make_client`` and ``client``
+use the default ``HTTPTransport`` (requests + websocket-client), so these tests cross a real
+socket; ``raw`` makes hand-built calls. Waits are bounded polls or blocking reads with
+timeouts, never fixed sleeps.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import pytest
 import requests
 
 import ugsdk
-from ugsdk.sandbox import ManualClock, Sandbox
 
 pytest.importorskip("aiohttp")
 
-from ugsdk.sandbox.server import SandboxServer, serve  # noqa: E402
+from ugsdk.sandbox.server import SandboxServer  # noqa: E402
 
 API = "/api/v2"
 
 
-def _wait_until(predicate: Callable[[], bool], timeout: float = 5.0, message: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-        time.sleep(0.01)
-
-
 @pytest.fixture
-def wait_until() -> Callable[..., None]:
-    """``wait_until(predicate, timeout=5.0, message=...)``: poll until true, else fail."""
-    return _wait_until
+def make_client(make_http_client: Callable[..., ugsdk.Client]) -> Callable[..., ugsdk.Client]:
+    """``make_client(identifier="u1", **options)``: the root ``make_http_client``, replaying
+    each chat's history as live events (these tests compare with the server's event log)."""
 
+    def make(*args: Any, **options: Any) -> ugsdk.Client:
+        options.setdefault("replay_history", True)
+        return make_http_client(*args, **options)
 
-@pytest.fixture
-def sandbox() -> Sandbox:
-    """The demo tenant on a clock that only moves with ``sandbox.advance``."""
-    return Sandbox(clock=ManualClock())
-
-
-@pytest.fixture
-def server(sandbox: Sandbox) -> Iterator[SandboxServer]:
-    """``sandbox`` served on a free loopback port, closed after the test."""
-    with serve(sandbox) as running:
-        yield running
-
-
-@pytest.fixture
-def make_client(server: SandboxServer) -> Iterator[Callable[..., ugsdk.Client]]:
-    """``make_client(identifier="u1", **options)``: an HTTP client of ``server``."""
-    made: List[ugsdk.Client] = []
-
-    def make(identifier: str = "u1", **options: Any) -> ugsdk.Client:
-        options.setdefault("store", ugsdk.MemoryChatStore())
-        options.setdefault("timeout", 5.0)
-        client = ugsdk.Client(
-            server.sandbox.company_id,
-            host=server.url,
-            authenticate=ugsdk.JWTSigner(server.sandbox.company_secret, identifier=identifier),
-            **options,
-        )
-        made.append(client)
-        return client
-
-    yield make
-    for client in made:
-        client.destroy()
+    return make
 
 
 @pytest.fixture
@@ -145,18 +107,3 @@ def make_raw(server: SandboxServer) -> Iterator[Callable[..., RawApi]]:
     yield make
     for api in made:
         api.close()
-
-
-@pytest.fixture
-def no_thread_leak() -> Iterator[None]:
-    """Fail when the test leaves more threads running than it found (bounded wait)."""
-    before = {t.ident for t in threading.enumerate()}
-    yield
-    deadline = time.monotonic() + 5.0
-    while True:
-        extra = [t for t in threading.enumerate() if t.ident not in before and t.is_alive()]
-        if not extra:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"threads left running: {[t.name for t in extra]}")
-        time.sleep(0.01)

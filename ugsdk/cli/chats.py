@@ -59,6 +59,9 @@ def register(commands: "Commands") -> None:
     events = commands.add("events", "follow a chat's live events until it ends (or --timeout)", follow_events)
     events.add_argument("chat", nargs="?", metavar="CHAT_ID", help="the chat (default: the current one)")
     events.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="stop after this long")
+    events.add_argument(
+        "--from-start", action="store_true", help="replay the chat's earlier events first (default: from now on)"
+    )
 
 
 def _seconds(text: str) -> float:
@@ -222,7 +225,8 @@ def send_transcripts(ctx: "Context") -> None:
 def follow_events(ctx: "Context") -> None:
     chat = ctx.current_chat()
     names = _names(chat)
-    for event in ctx.client.events(timeout=ctx.args.timeout):
+    # Live events start after what the client had seen; a log of the whole chat replays.
+    for event in ctx.client.events(timeout=ctx.args.timeout, after=0 if ctx.args.from_start else None):
         ctx.output.json_line({"event": event.name, "seq": event.seq, "chat_id": event.chat_id, "data": to_jsonable(event.data)})
         line = event_line(event, names)
         if line is not None:

@@ -40,11 +40,16 @@ class _Session:
         self.buttons: List[str] = []
         self.ended = threading.Event()
         self._lock = threading.Lock()
+        self._shown_index = 0  # the highest message index on screen
 
     # -- events (dispatcher thread) -------------------------------------------------------------
 
     def on_event(self, event: Event) -> None:
+        if event.name == "chat.connected":
+            self._show_history()
         data = event.data
+        if isinstance(data, Message):
+            self._shown_index = max(self._shown_index, data.index)
         if isinstance(data, Message) and not data.is_from_end_user:
             found = buttons_of(data)
             if found:
@@ -59,6 +64,28 @@ class _Session:
         line = event_line(event, self.names)
         if line is not None:
             self.console.show(line)
+
+    def _show_history(self) -> None:
+        # Live events start where the chat answer left off; what came before (the greeting,
+        # or a chat continued from another run) is history, shown here once. Messages fetched
+        # while chat.connected is handled are not delivered again as live events.
+        try:
+            messages = self.ctx.client.fetch_messages()
+        except UgsdkError as exc:
+            self.console.show(f"error: could not load the earlier messages: {exc}")
+            return
+        for message in messages:
+            if message.index <= self._shown_index:
+                continue
+            self._shown_index = message.index
+            if not message.is_from_end_user:
+                found = buttons_of(message)
+                if found:
+                    with self._lock:
+                        self.buttons = found
+            line = event_line(Event("chat.message", message), self.names)
+            if line is not None:
+                self.console.show(line)
 
     # -- input (main thread) ------------------------------------------------------------------
 
@@ -189,7 +216,8 @@ def _hold(ctx: "Context", console: Console, session: _Session) -> int:
         chat = _choose_chat(ctx, console)
         session.names.learn_chat(chat)
         console.show(f"chat {chat.id} on {', '.join(m.name or str(m.id) for m in chat.menus) or 'its menu'}: {chat.status.value}. /help for commands")
-        # A chat listener: the live events start with it, from the chat's first event.
+        # A chat listener: the live events start with it; on chat.connected the earlier
+        # messages are shown once (see _Session._show_history).
         client.on("*", session.on_event)
         while True:
             try:

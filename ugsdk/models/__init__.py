@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time each name loads its mod
     from .company import Company, LanguageOption
     from .email import Email, EmailRequest, EmailStatus, FileInput
     from .feedback import ChatRating, ChatSurvey, QuestionType, SurveyQuestion
+    from .history import ChatHistoryEntry, ChatHistoryPage
     from .menus import (
         ChannelType,
         DirectAccess,
@@ -56,9 +57,10 @@ if TYPE_CHECKING:  # what type checkers see; at run time each name loads its mod
         MessageForm,
         MessageType,
         NotiEvent,
+        TextSender,
     )
     from .misc import AfterHourMessage, CobrowseCode, CobrowseSession, EndUserToken, ProhibitedFileTypes, Trigger
-    from .people import Agent, EndUser, Identity, UserType, VirtualAgent
+    from .people import Agent, EndUser, Identity, SenderIdentity, UserType, VirtualAgent
 
 # The module of every name below (OpenEnum, from the shared base, is imported at once).
 _WHERE: Dict[str, str] = {
@@ -93,6 +95,8 @@ _WHERE: Dict[str, str] = {
     "ChatSurvey": "feedback",
     "QuestionType": "feedback",
     "SurveyQuestion": "feedback",
+    "ChatHistoryEntry": "history",
+    "ChatHistoryPage": "history",
     "ChannelType": "menus",
     "DirectAccess": "menus",
     "MenuChannel": "menus",
@@ -109,6 +113,7 @@ _WHERE: Dict[str, str] = {
     "MessageForm": "messages",
     "MessageType": "messages",
     "NotiEvent": "messages",
+    "TextSender": "messages",
     "AfterHourMessage": "misc",
     "CobrowseCode": "misc",
     "CobrowseSession": "misc",
@@ -118,6 +123,7 @@ _WHERE: Dict[str, str] = {
     "Agent": "people",
     "EndUser": "people",
     "Identity": "people",
+    "SenderIdentity": "people",
     "UserType": "people",
     "VirtualAgent": "people",
 }
@@ -134,6 +140,8 @@ __all__ = [
     "ChannelType",
     "Chat",
     "ChatDeflection",
+    "ChatHistoryEntry",
+    "ChatHistoryPage",
     "ChatMenu",
     "ChatRating",
     "ChatRequest",
@@ -170,8 +178,10 @@ __all__ = [
     "OpenEnum",
     "ProhibitedFileTypes",
     "QuestionType",
+    "SenderIdentity",
     "SurveyQuestion",
     "TextContent",
+    "TextSender",
     "TranscriptContent",
     "TranscriptEntry",
     "TransferAgent",

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import enum
 import threading
-from typing import Any, Dict, Optional, TypeVar
+from typing import Any, Dict, Optional, Tuple, TypeVar
 
 import attrs
 
-__all__ = ["OpenEnum", "extra_field", "json_name", "JSON_NAME"]
+__all__ = ["OpenEnum", "extra_field", "json_name", "json_aliases", "aliases_of", "JSON_NAME", "JSON_ALIASES"]
 
 #: ``attrs`` metadata key naming a field's JSON key when it differs from the attribute name.
 JSON_NAME = "ugsdk.json_name"
+#: ``attrs`` metadata key listing other JSON keys a field is read from when its own key is
+#: absent or null (older payloads spell some keys differently).
+JSON_ALIASES = "ugsdk.json_aliases"
 
 _E = TypeVar("_E", bound="OpenEnum")
 _unknown_lock = threading.Lock()
@@ -65,3 +68,21 @@ def json_name(name: str, **kwargs: Any) -> Any:
     metadata: Dict[str, Any] = dict(kwargs.pop("metadata", {}))
     metadata[JSON_NAME] = name
     return attrs.field(metadata=metadata, **kwargs)
+
+
+def json_aliases(*aliases: str, **kwargs: Any) -> Any:
+    """An attrs field also read from the JSON keys ``aliases``, in order.
+
+    Decoding takes the first alias present when the field's own key is absent or null, and
+    then the alias key is consumed; an alias beside a usable own key is left alone, so it
+    lands in ``extra`` like any other key the model does not hold. Encoding writes the
+    field's own key only.
+    """
+    metadata: Dict[str, Any] = dict(kwargs.pop("metadata", {}))
+    metadata[JSON_ALIASES] = tuple(aliases)
+    return attrs.field(metadata=metadata, **kwargs)
+
+
+def aliases_of(field: "attrs.Attribute[Any]") -> Tuple[str, ...]:
+    """The alias JSON keys of a field (empty for most)."""
+    return tuple(field.metadata.get(JSON_ALIASES, ()))

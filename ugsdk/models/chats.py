@@ -41,6 +41,9 @@ class ChatStatus(OpenEnum):
     TIMEOUT = "timeout"
     FAILED = "failed"
     DEFLECTED = "deflected"
+    #: Removed from the queue after an unanswered check-in; ``rejoin_chat`` queues it again
+    #: (ugsdk's name for this state: the service's own is not public).
+    MISSED_CHECK_IN = "missed_check_in"
 
     @property
     def is_ended(self) -> bool:
@@ -183,9 +186,9 @@ class ChatMenu:
 class Chat:
     """A chat as the service reports it.
 
-    Attributes:
-        event_seq: the ``seq`` of the chat's latest event when the answer was made: live
-            events start after it (what came before is history, see ``fetch_messages``).
+    ``event_seq`` is the ``seq`` of the chat's latest live event when the answer was made:
+    a client streams from there, and what came before is history (``fetch_messages``).
+    0 when the service does not say.
     """
 
     id: int

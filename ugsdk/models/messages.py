@@ -1,16 +1,18 @@
 """Chat messages (``MessageResponse``), as events carry them and ``fetch_messages`` lists them."""
 
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Protocol
 
 import attrs
 
-from ._base import OpenEnum, extra_field, json_name
-from .people import UserType
+from ..errors import ValidationError
+from ._base import OpenEnum, extra_field, json_aliases, json_name
+from .people import SenderIdentity, UserType
 
 __all__ = [
     "MessageType",
     "NotiEvent",
+    "TextSender",
     "MessageFile",
     "CardButton",
     "ContentCard",
@@ -48,25 +50,62 @@ class NotiEvent(OpenEnum):
     CHECK_IN_TIMED_OUT = "checkInTimedOut"
 
 
+class TextSender(Protocol):
+    """Anything that sends a text message in its current chat (``ugsdk.Client`` does).
+
+    Models never import the client; the button helpers take this instead.
+    """
+
+    def send_text_message(self, text: str) -> "Message":
+        """Send ``text`` in the current chat and return the message the service made."""
+        ...
+
+
 @attrs.frozen(kw_only=True)
 class MessageFile:
-    """The file of a file, photo or video message (shape inferred)."""
+    """The file of a file, photo or video message.
+
+    ``content_type`` is the MIME type; payloads that call it ``type`` are read too.
+    """
 
     name: str
     url: Optional[str] = None
-    content_type: Optional[str] = None
+    content_type: Optional[str] = json_aliases("type", default=None)
     size: Optional[int] = None
     extra: Dict[str, Any] = extra_field()
 
 
 @attrs.frozen(kw_only=True)
 class CardButton:
-    """A button on a content card."""
+    """A button on a content card.
+
+    Attributes:
+        title: the label, and the text sent when an ``auto_reply`` button is clicked.
+        style: how the app should draw it (``"default"``, ``"primary"``, ...), as sent.
+        auto_reply: clicking sends the title as the end user's reply.
+    """
 
     title: str
     style: Optional[str] = None
     auto_reply: Optional[bool] = None
     extra: Dict[str, Any] = extra_field()
+
+    def click(self, client: TextSender) -> "Message":
+        """Answer with this button: send its title as a text message in the current chat.
+
+        Args:
+            client: what sends the text (a ``ugsdk.Client``).
+
+        Returns:
+            The message the service made of the reply.
+
+        Raises:
+            ValidationError: the button has no ``auto_reply`` (it is for the app to handle,
+                by following a link for instance), or its title is empty.
+        """
+        if not self.auto_reply:
+            raise ValidationError("this card button does not reply by itself (auto_reply is not set)", argument="button")
+        return _send_title(client, self.title)
 
 
 @attrs.frozen(kw_only=True)
@@ -84,10 +123,30 @@ class ContentCard:
 
 @attrs.frozen(kw_only=True)
 class MessageButton:
-    """A button of an ``inline_button`` message."""
+    """A button of an ``inline_button`` message (a quick reply)."""
 
     title: str
     extra: Dict[str, Any] = extra_field()
+
+    def click(self, client: TextSender) -> "Message":
+        """Answer with this quick reply: send its title as a text message in the current chat.
+
+        Args:
+            client: what sends the text (a ``ugsdk.Client``).
+
+        Returns:
+            The message the service made of the reply.
+
+        Raises:
+            ValidationError: the button's title is empty.
+        """
+        return _send_title(client, self.title)
+
+
+def _send_title(client: TextSender, title: str) -> "Message":
+    if not title.strip():
+        raise ValidationError("the button has no title to send", argument="button")
+    return client.send_text_message(title)
 
 
 @attrs.frozen(kw_only=True)
@@ -110,6 +169,14 @@ class Message:
         timestamp: ``$timestamp``, when it was sent (timezone-aware).
         user_type: ``$userType``, who sent it.
         user_id: ``$userId``, the sender's id.
+        identity: who sent it, with the name to show (``None`` in payloads without one).
+        content: the text (``text`` in older payloads, read when ``content`` is missing).
+        event: a ``noti`` message's event (``checkInRequired``, ``formRequested``, ...).
+        file: a file, photo or video message's file.
+        title: an ``inline_button`` message's title.
+        cards: a ``content_card`` message's cards.
+        buttons: an ``inline_button`` message's quick replies.
+        form: a ``form`` message's form, with ``signature`` beside it.
     """
 
     index: int = json_name("$index")
@@ -118,7 +185,8 @@ class Message:
     user_type: UserType = json_name("$userType")
     type: MessageType
     user_id: Optional[int] = json_name("$userId", default=None)
-    content: Optional[str] = None
+    identity: Optional[SenderIdentity] = None
+    content: Optional[str] = json_aliases("text", default=None)
     event: Optional[NotiEvent] = None
     file: Optional[MessageFile] = None
     title: Optional[str] = None

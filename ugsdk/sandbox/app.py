@@ -12,6 +12,7 @@ through ``serde.unstructure``. Nothing here raises the client's errors: refusals
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from datetime import timezone
 from typing import Any, Callable, Dict, Optional
@@ -45,6 +46,7 @@ log = logging.getLogger("ugsdk.sandbox")
 
 _JSON = "application/json; charset=utf-8"
 _MAX_TEXT = 10_000
+_MAX_RAW = 100_000
 
 Handler = Callable[[Request, Admission], Response]
 
@@ -89,7 +91,10 @@ class App:
             "escalate_chat": self._escalate_chat,
             "finish_chat": self._finish_chat,
             "fetch_messages": self._fetch_messages,
-            "send_text_message": self._send_text_message,
+            "send_text_message": self._send_message,
+            # Resolving the shared path names send_text_message; a request built for the
+            # raw route lands in the same handler either way.
+            "send_message": self._send_message,
             "send_file_message": self._send_file_message,
             "check_in": self._check_in,
             "start_cobrowse": self._start_cobrowse,
@@ -100,6 +105,9 @@ class App:
             "send_chat_survey": self._send_chat_survey,
             "create_email": self._create_email,
             "chat_events": self._chat_events_over_http,
+            "get_chat_history": self._get_chat_history,
+            "notify_check_in_state": self._notify_check_in_state,
+            "rejoin_chat": self._rejoin_chat,
         }
 
     # -- the edge -------------------------------------------------------------------------
@@ -284,15 +292,15 @@ class App:
             custom_data=self._custom_data(data),
         )
         record = state.chats.create(admitted.end_user, chat_request, lang)
-        return json_response(201, state.chats.payload(record))
+        return json_response(201, state.chats.answer(record))
 
     def _chat_action(self, request: Request, admitted: Admission, action: Callable[[Any], None]) -> Response:
         record = admitted.owned_chat
         action(record)
-        return json_response(200, self._state.chats.payload(record))
+        return json_response(200, self._state.chats.answer(record))
 
     def _load_chat(self, request: Request, admitted: Admission) -> Response:
-        return json_response(200, self._state.chats.payload(admitted.owned_chat))
+        return json_response(200, self._state.chats.answer(admitted.owned_chat))
 
     def _resume_chat(self, request: Request, admitted: Admission) -> Response:
         return self._chat_action(request, admitted, self._state.chats.resume)
@@ -320,16 +328,38 @@ class App:
             raise invalid("after", "must not be negative")
         return json_response(200, chats.message_data_after(record, after))
 
-    def _send_text_message(self, request: Request, admitted: Admission) -> Response:
+    def _send_message(self, request: Request, admitted: Admission) -> Response:
+        # One handler for sendTextMessage and the raw chat.sendMessage: a text message is
+        # checked as before, any other message needs a ``type`` and fits the message model.
         chats = self._state.chats
         record = admitted.owned_chat
         data = json_body(request)
         kind = data.get("type", "text")
-        if kind != "text":
-            raise invalid("type", "only 'text' messages are sent this way (files go to /messages/files)")
-        content = get_str(data, "content", required=True, allow_empty=False, max_length=_MAX_TEXT)
-        assert content is not None
-        return json_response(201, chats.message_data(record, chats.send_text(record, content)))
+        if kind == "text" and set(data) <= {"type", "content"}:
+            content = get_str(data, "content", required=True, allow_empty=False, max_length=_MAX_TEXT)
+            assert content is not None
+            return json_response(201, chats.message_data(record, chats.send_text(record, content)))
+        if "type" not in data:
+            raise invalid("type", "a message needs a 'type'")
+        if len(json.dumps(data)) > _MAX_RAW:
+            raise invalid("message", f"a message takes at most {_MAX_RAW} characters of JSON")
+        return json_response(201, chats.message_data(record, chats.send_raw(record, data)))
+
+    def _get_chat_history(self, request: Request, admitted: Admission) -> Response:
+        raw = query_value(request, "page")
+        page = parse_int(raw, "page", from_text=True) if raw not in (None, "") else 1
+        return json_response(200, self._state.chats.history(admitted.end_user, page))
+
+    def _notify_check_in_state(self, request: Request, admitted: Admission) -> Response:
+        record = admitted.owned_chat
+        data = json_body(request)
+        if data.get("shown") is not True:
+            raise invalid("shown", "must be true (the prompt was shown)")
+        self._state.chats.check_in_shown(record)
+        return empty_response(204)
+
+    def _rejoin_chat(self, request: Request, admitted: Admission) -> Response:
+        return self._chat_action(request, admitted, self._state.chats.rejoin)
 
     def _send_file_message(self, request: Request, admitted: Admission) -> Response:
         state = self._state

@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 import attrs
 
 from .. import serde
+from ..errors import DecodeError
 from ..models import (
     Agent,
     Chat,
@@ -25,13 +26,17 @@ from ..models import (
     ChatStatus,
     ChatSurvey,
     CobrowseSession,
+    ContentCard,
     EndUser,
     Identity,
     Message,
+    MessageButton,
     MessageFile,
+    MessageForm,
     MessageType,
     NotiEvent,
     QuestionType,
+    SenderIdentity,
     UserType,
     VirtualAgent,
 )
@@ -39,9 +44,10 @@ from .clock import to_datetime
 from .events import ENDED, EventLog
 from .ids import IdSource
 from .records import Records
-from .refusal import conflict, invalid
+from .refusal import Refusal, conflict, invalid
 from .scheduler import Scheduler
-from .staff import Roster, agent_identity, virtual_agent_answer, virtual_agent_identity
+from .script import GREETING, virtual_agent_script
+from .staff import SYSTEM_SENDER, Roster, agent_identity, end_user_sender, sender_of, virtual_agent_identity
 from .tenant import Tenant
 from .tokens import EndUserRecord
 from .uploads import StoredFile, message_type_for
@@ -58,7 +64,14 @@ _STATUS_TEXT = {
     ChatStatus.DISMISSED: "Dismissed for inactivity",
     ChatStatus.FINISHED: "Finished",
     ChatStatus.TIMEOUT: "Timed out",
+    ChatStatus.MISSED_CHECK_IN: "Removed from the queue after a missed check-in",
 }
+
+#: The stages of a cobrowse session after the agent's request, and the event each one sends.
+COBROWSE_STAGES = {"loaded": "cobrowse.loaded", "updated": "cobrowse.updated", "ended": "cobrowse.ended"}
+
+# Keys the service sets on every message; a raw message from the end user cannot set them.
+_SERVER_KEYS = frozenset({"$index", "$sid", "$timestamp", "$userType", "$userId", "identity"})
 
 
 @attrs.define
@@ -97,6 +110,10 @@ class ChatRecord:
     escalated: bool = False
     resume_status: Optional[ChatStatus] = None
     check_in_pending: bool = False
+    #: The app said it showed the pending check-in prompt (notify_check_in_state).
+    check_in_shown: bool = False
+    #: Cobrowse sessions the agent asked for or the end user started: id -> status.
+    cobrowse_status: Dict[str, str] = attrs.field(factory=dict)
     ends_at: Optional[float] = None
     timeout_at: Optional[float] = None
     rating: Optional[ChatRating] = None
@@ -134,6 +151,8 @@ class ChatDesk(Records[ChatRecord]):
         self._scheduler = scheduler
         self._condition = condition
         self.timing = timing
+        #: How many chats one page of the end user's chat history holds.
+        self.history_page_size = 10
 
     # -- lookup -------------------------------------------------------------------------
 
@@ -163,13 +182,19 @@ class ChatDesk(Records[ChatRecord]):
             lang=chat.lang,
             menus=self._menu_path(chat.menu_id),
             end_user=EndUser(id=chat.end_user.id, identifier=chat.end_user.identifier),
+            event_seq=chat.log.last_seq,
         )
 
-    def payload(self, chat: ChatRecord) -> Dict[str, Any]:
-        """The wire JSON of the chat as it is now (``chat.updated``'s data, chat answers).
+    def answer(self, chat: ChatRecord) -> Dict[str, Any]:
+        """The wire JSON of a chat answer: the chat now, with the ``event_seq`` of its
+        latest event (a client streams from there; what came before is history)."""
+        return self.payload(chat, chat.log.last_seq)
 
-        The JSON values are shared by every event and answer that carries them: nobody
-        changes them. They are made again only when something the model shows changed.
+    def payload(self, chat: ChatRecord, event_seq: int) -> Dict[str, Any]:
+        """The wire JSON of the chat as it is now, carrying ``event_seq``.
+
+        The rest of the JSON is shared by every event and answer that carries it: nobody
+        changes it. It is made again only when something the model shows changed.
         """
         # Everything model() reads that can change after the chat was created; the rest
         # (id, request, creation time, end user, menu path) is fixed for the chat's life.
@@ -184,11 +209,11 @@ class ChatDesk(Records[ChatRecord]):
             chat.lang,
         )
         cached = chat.payload_cache
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        data: Dict[str, Any] = serde.unstructure(self.model(chat))
-        chat.payload_cache = (key, data)
-        return data
+        if cached is None or cached[0] != key:
+            data: Dict[str, Any] = serde.unstructure(self.model(chat))
+            data.pop("event_seq", None)
+            cached = chat.payload_cache = (key, data)
+        return {**cached[1], "event_seq": event_seq}
 
     def _menu_path(self, menu_id: int) -> List[ChatMenu]:
         path: List[ChatMenu] = []
@@ -204,33 +229,48 @@ class ChatDesk(Records[ChatRecord]):
         chat.log.append(event, data, self._now())
 
     def _updated(self, chat: ChatRecord) -> None:
-        self._emit(chat, "chat.updated", self.payload(chat))
+        # The chat in the event carries the seq the event itself gets.
+        self._emit(chat, "chat.updated", self.payload(chat, chat.log.last_seq + 1))
 
-    def _post(self, chat: ChatRecord, user_type: UserType, user_id: Optional[int], kind: MessageType, **fields: Any) -> Message:
+    def _post(self, chat: ChatRecord, sender: SenderIdentity, kind: MessageType, **fields: Any) -> Message:
+        """Add a message from ``sender`` (its identity written into the message)."""
         message = Message(
             index=len(chat.messages) + 1,
             sid="MS" + self._ids.hex(30),
             timestamp=to_datetime(self._now()),
-            user_type=user_type,
-            user_id=user_id,
+            user_type=sender.type,
+            user_id=None if sender.type is UserType.SYSTEM else sender.id,
+            identity=sender,
             type=kind,
             **fields,
         )
-        data: Dict[str, Any] = serde.unstructure(message)
+        return self._record(chat, message, serde.unstructure(message))
+
+    def _record(self, chat: ChatRecord, message: Message, data: Dict[str, Any]) -> Message:
         chat.messages.append(message)
         chat.message_data.append(data)
         self._emit(chat, "chat.message", data)
         return message
 
+    def _end_user(self, chat: ChatRecord) -> SenderIdentity:
+        return end_user_sender(chat.end_user.id, chat.end_user.name)
+
     def _noti(self, chat: ChatRecord, event: NotiEvent, content: str) -> Message:
-        return self._post(chat, UserType.SYSTEM, None, MessageType.NOTI, event=event, content=content)
+        return self._post(chat, SYSTEM_SENDER, MessageType.NOTI, event=event, content=content)
 
     def _typed(self, chat: ChatRecord, who: Identity, text: str) -> Message:
+        return self._typed_rich(chat, who, [(MessageType.TEXT, {"content": text})])[0]
+
+    def _typed_rich(self, chat: ChatRecord, who: Identity, said: List[Tuple[MessageType, Dict[str, Any]]]) -> List[Message]:
+        """``who`` sends each message of ``said`` (type, fields), typing before each one."""
         data = serde.unstructure(who)
-        self._emit(chat, "chat.typingStarted", data)
-        message = self._post(chat, who.type, who.id, MessageType.TEXT, content=text)
-        self._emit(chat, "chat.typingEnded", data)
-        return message
+        sender = sender_of(who)
+        messages = []
+        for kind, fields in said:
+            self._emit(chat, "chat.typingStarted", data)
+            messages.append(self._post(chat, sender, kind, **fields))
+            self._emit(chat, "chat.typingEnded", data)
+        return messages
 
     # -- timers ---------------------------------------------------------------------------
 
@@ -284,10 +324,10 @@ class ChatDesk(Records[ChatRecord]):
         self._updated(chat)
         if request.greeting:
             # A trigger's greeting opens the conversation, as the end user saw it on the page.
-            self._post(chat, UserType.SYSTEM, None, MessageType.TEXT, content=request.greeting)
+            self._post(chat, SYSTEM_SENDER, MessageType.TEXT, content=request.greeting)
         if bot is not None:
             self._emit(chat, "chat.memberJoined", serde.unstructure(virtual_agent_identity(bot)))
-            self._typed(chat, virtual_agent_identity(bot), "Hi, I'm Sandy, the virtual assistant. How can I help?")
+            self._typed(chat, virtual_agent_identity(bot), GREETING)
             self._touch(chat)
         else:
             self._queue_for_agent(chat)
@@ -363,7 +403,7 @@ class ChatDesk(Records[ChatRecord]):
         self._updated(chat)
         if status is ChatStatus.TIMEOUT:
             self._emit(chat, "chat.timeout", None)
-        self._emit(chat, ENDED, self.payload(chat))
+        self._emit(chat, ENDED, self.payload(chat, chat.log.last_seq + 1))
 
     def dismiss(self, chat: ChatRecord) -> None:
         """Set the chat aside (resumable until it times out).
@@ -383,7 +423,7 @@ class ChatDesk(Records[ChatRecord]):
         self._emit(chat, "chat.dismissed", None)
 
     def _dismissal_expires(self, chat: ChatRecord) -> None:
-        if chat.status is ChatStatus.DISMISSED:
+        if chat.status in (ChatStatus.DISMISSED, ChatStatus.MISSED_CHECK_IN):
             self._end(chat, ChatStatus.TIMEOUT)
 
     def time_out(self, chat: ChatRecord) -> None:
@@ -420,6 +460,8 @@ class ChatDesk(Records[ChatRecord]):
             raise conflict(f"chat {chat.id} has ended ({chat.status.value})")
         if chat.status is ChatStatus.DISMISSED:
             raise conflict(f"chat {chat.id} is dismissed; resume it first")
+        if chat.status is ChatStatus.MISSED_CHECK_IN:
+            raise conflict(f"chat {chat.id} left the queue after a missed check-in; rejoin it first")
 
     def send_text(self, chat: ChatRecord, text: str) -> Message:
         """The end user writes; the virtual agent answers at once when it has the chat.
@@ -428,14 +470,87 @@ class ChatDesk(Records[ChatRecord]):
             Refusal: 409 when the chat is dismissed or ended.
         """
         self._require_open(chat)
-        message = self._post(chat, UserType.END_USER, chat.end_user.id, MessageType.TEXT, content=text)
+        message = self._post(chat, self._end_user(chat), MessageType.TEXT, content=text)
         self._touch(chat)
         if chat.status is ChatStatus.VA_ASSIGNED and chat.virtual_agent is not None:
-            answer, hand_over = virtual_agent_answer(text)
-            self._typed(chat, virtual_agent_identity(chat.virtual_agent), answer)
+            said, hand_over = virtual_agent_script(text)
+            self._typed_rich(chat, virtual_agent_identity(chat.virtual_agent), [(MessageType(kind), _rich(MessageType(kind), fields)) for kind, fields in said])
             if hand_over:
                 self.escalate(chat)
         return message
+
+    def send_raw(self, chat: ChatRecord, body: Mapping[str, Any]) -> Message:
+        """The end user sends a message object of any ``type`` (``chat.sendMessage``).
+
+        The service's own keys (``$index``, ``$sid``, ``$timestamp``, ``$userType``,
+        ``$userId``, ``identity``) are set here whatever the body says; every other key is
+        kept as sent. A ``text`` message with content goes through :meth:`send_text`, so the
+        virtual agent answers it as usual.
+
+        Raises:
+            Refusal: 409 when the chat is dismissed or ended; 422 naming the key when the
+                body has no ``type`` or a key does not fit the message model.
+        """
+        kind = body.get("type")
+        if not isinstance(kind, str) or not kind.strip():
+            raise invalid("type", "a message needs a 'type' string")
+        self._require_open(chat)
+        content = body.get("content", body.get("text"))
+        if kind == "text" and set(body) <= {"type", "content", "text"}:
+            if not isinstance(content, str) or not content.strip():
+                raise invalid("content", "a text message needs non-empty 'content'")
+            return self.send_text(chat, content)
+        sender = self._end_user(chat)
+        data: Dict[str, Any] = {k: v for k, v in body.items() if k not in _SERVER_KEYS}
+        data.update({
+            "$index": len(chat.messages) + 1,
+            "$sid": "MS" + self._ids.hex(30),
+            "$timestamp": to_datetime(self._now()).isoformat(),
+            "$userType": sender.type.value,
+            "$userId": sender.id,
+            "identity": serde.unstructure(sender),
+        })
+        try:
+            message = serde.structure(data, Message)
+        except DecodeError as exc:
+            raise invalid("message", str(exc)) from None
+        message = self._record(chat, message, data)
+        self._touch(chat)
+        return message
+
+    def post_rich(self, chat: ChatRecord, kind: MessageType, fields: Mapping[str, Any], sender: Optional[str] = None) -> Message:
+        """The agent or virtual agent sends a rich message (typing events around it).
+
+        Args:
+            chat: the chat.
+            kind: the message type (``content_card``, ``inline_button``, ``form``, ...).
+            fields: the message's own keys (``cards``, ``buttons``, ``form``, ``file``, ...).
+            sender: ``"agent"``, ``"virtual_agent"``, or ``None`` for whoever has the chat.
+
+        Raises:
+            Refusal: 409 when that sender is not in the chat; 422 for fields that do not fit.
+        """
+        return self._typed_rich(chat, self._speaker(chat, sender), [(kind, _rich(kind, fields))])[0]
+
+    def post_noti(self, chat: ChatRecord, event: NotiEvent, content: str = "") -> Message:
+        """A system notification (``noti``) with ``event``, as the service sends it.
+
+        Raises:
+            Refusal: 409 when the chat has ended.
+        """
+        if chat.status.is_ended:
+            raise conflict(f"chat {chat.id} has ended ({chat.status.value})")
+        return self._noti(chat, event, content)
+
+    def _speaker(self, chat: ChatRecord, sender: Optional[str]) -> Identity:
+        if sender not in (None, "agent", "virtual_agent"):
+            raise invalid("sender", "must be 'agent', 'virtual_agent' or None")
+        if sender in (None, "agent") and chat.status is ChatStatus.ASSIGNED and chat.agent is not None:
+            return agent_identity(chat.agent)
+        if sender in (None, "virtual_agent") and chat.status is ChatStatus.VA_ASSIGNED and chat.virtual_agent is not None:
+            return virtual_agent_identity(chat.virtual_agent)
+        who = sender or "an agent or the virtual agent"
+        raise conflict(f"chat {chat.id} is {chat.status.value}; {who} is not in it")
 
     def send_file(self, chat: ChatRecord, upload: StoredFile) -> Message:
         """The end user sends a file (already checked against the tenant's rules).
@@ -449,8 +564,7 @@ class ChatDesk(Records[ChatRecord]):
         url = f"https://files.sandbox.invalid/chats/{chat.id}/{number}/{upload.name}"
         message = self._post(
             chat,
-            UserType.END_USER,
-            chat.end_user.id,
+            self._end_user(chat),
             message_type_for(upload.content_type),
             file=MessageFile(name=upload.name, url=url, content_type=upload.content_type, size=upload.size),
         )
@@ -506,12 +620,28 @@ class ChatDesk(Records[ChatRecord]):
 
     def _check_in_expires(self, chat: ChatRecord) -> None:
         if chat.check_in_pending:
-            chat.check_in_pending = False
-            self._noti(chat, NotiEvent.CHECK_IN_TIMED_OUT, "You were removed from the queue")
-            self.dismiss(chat)
+            self.miss_check_in(chat)
+
+    def miss_check_in(self, chat: ChatRecord) -> None:
+        """The check-in goes unanswered: the user leaves the queue, free to rejoin it
+        (status ``missed_check_in`` until ``dismissed_timeout`` seconds end the chat).
+
+        Raises:
+            Refusal: 409 when no check-in is pending.
+        """
+        if not chat.check_in_pending:
+            raise conflict(f"chat {chat.id} has no pending check-in")
+        self._cancel(chat, "join", "inactivity", "check_in")
+        chat.check_in_pending = False
+        chat.check_in_shown = False
+        self._noti(chat, NotiEvent.CHECK_IN_TIMED_OUT, "You were removed from the queue")
+        chat.status = ChatStatus.MISSED_CHECK_IN
+        chat.timeout_at = self._now() + self.timing.dismissed_timeout
+        self._schedule(chat, "timeout", self.timing.dismissed_timeout, lambda: self._dismissal_expires(chat))
+        self._updated(chat)
 
     def check_in(self, chat: ChatRecord) -> None:
-        """The end user answers the check-in.
+        """The end user answers the check-in, keeping their place in the queue.
 
         Raises:
             Refusal: 409 when no check-in is pending.
@@ -519,7 +649,33 @@ class ChatDesk(Records[ChatRecord]):
         if not chat.check_in_pending:
             raise conflict(f"chat {chat.id} has no pending check-in")
         chat.check_in_pending = False
+        chat.check_in_shown = False
         self._cancel(chat, "check_in")
+
+    def check_in_shown(self, chat: ChatRecord) -> None:
+        """The app says it showed the check-in prompt (``notifyCheckInState``).
+
+        Raises:
+            Refusal: 409 when no check-in is pending.
+        """
+        if not chat.check_in_pending:
+            raise conflict(f"chat {chat.id} has no pending check-in")
+        chat.check_in_shown = True
+
+    def rejoin(self, chat: ChatRecord) -> None:
+        """Put a user who missed a check-in back in the queue (at its end: the wait starts
+        again).
+
+        Raises:
+            Refusal: 409 unless the chat missed a check-in.
+        """
+        if chat.status is not ChatStatus.MISSED_CHECK_IN:
+            raise conflict(f"chat {chat.id} is {chat.status.value}; only a chat that missed a check-in can rejoin")
+        self._cancel(chat, "timeout")
+        chat.status = ChatStatus.QUEUED
+        chat.timeout_at = None
+        self._updated(chat)
+        self._queue_for_agent(chat)
 
     # -- deflection, cobrowse -------------------------------------------------------------
 
@@ -540,7 +696,80 @@ class ChatDesk(Records[ChatRecord]):
         self._require_open(chat)
         session = CobrowseSession(session_id="cb_" + self._ids.hex(20), status="pending")
         chat.cobrowse_sessions.append(session.session_id)
+        chat.cobrowse_status[session.session_id] = session.status
         return session
+
+    def request_cobrowse(self, chat: ChatRecord) -> CobrowseSession:
+        """The agent asks to cobrowse: a ``cobrowseRequestedFromAgent`` noti, then the
+        ``cobrowse.request`` event with the new session (status ``requested``).
+
+        Raises:
+            Refusal: 409 unless a human agent has the chat.
+        """
+        if chat.status is not ChatStatus.ASSIGNED or chat.agent is None:
+            raise conflict(f"chat {chat.id} is {chat.status.value}; no human agent is in it to ask")
+        session = CobrowseSession(session_id="cb_" + self._ids.hex(20), status="requested")
+        chat.cobrowse_sessions.append(session.session_id)
+        chat.cobrowse_status[session.session_id] = session.status
+        self._noti(chat, NotiEvent.COBROWSE_REQUESTED_FROM_AGENT, f"{chat.agent.name} asks to view your screen")
+        self._emit(chat, "cobrowse.request", serde.unstructure(session))
+        return session
+
+    def move_cobrowse(self, chat: ChatRecord, stage: str, session_id: Optional[str] = None) -> CobrowseSession:
+        """A cobrowse session moves on: ``loaded``, ``updated`` or ``ended`` (the event of
+        that name follows, with the session as its data).
+
+        Args:
+            chat: the chat.
+            stage: ``"loaded"``, ``"updated"`` or ``"ended"``.
+            session_id: the session; ``None`` for the chat's latest.
+
+        Raises:
+            Refusal: 422 for an unknown stage; 404 when there is no such session; 409 when
+                it already ended.
+        """
+        event = COBROWSE_STAGES.get(stage)
+        if event is None:
+            raise invalid("stage", f"must be one of {sorted(COBROWSE_STAGES)}")
+        if session_id is None:
+            if not chat.cobrowse_sessions:
+                raise Refusal(404, f"chat {chat.id} has no cobrowse session", code="not_found")
+            session_id = chat.cobrowse_sessions[-1]
+        status = chat.cobrowse_status.get(session_id)
+        if status is None:
+            raise Refusal(404, f"chat {chat.id} has no cobrowse session {session_id}", code="not_found")
+        if status == "ended":
+            raise conflict(f"cobrowse session {session_id} already ended")
+        session = CobrowseSession(session_id=session_id, status=stage)
+        chat.cobrowse_status[session_id] = stage
+        self._emit(chat, event, serde.unstructure(session))
+        return session
+
+    # -- history --------------------------------------------------------------------------
+
+    def history(self, user: EndUserRecord, page: int) -> Dict[str, Any]:
+        """One page of the end user's chats, newest first, each with its messages (wire JSON).
+
+        Raises:
+            Refusal: 422 for a page below 1.
+        """
+        if page < 1:
+            raise invalid("page", "pages count from 1")
+        size = max(self.history_page_size, 1)
+        mine = sorted((c for c in self.records.values() if c.end_user.id == user.id), key=lambda c: c.id, reverse=True)
+        shown = mine[(page - 1) * size: page * size]
+        chats = [
+            {
+                "id": chat.id,
+                "status": chat.status.value,
+                "menu_id": chat.menu_id,
+                "created_at": to_datetime(chat.created_at).isoformat(),
+                "ended_at": to_datetime(chat.ends_at).isoformat() if chat.ends_at is not None and chat.status.is_ended else None,
+                "entries": list(chat.message_data),
+            }
+            for chat in shown
+        ]
+        return {"chats": chats, "page": page, "has_more": len(mine) > page * size}
 
     # -- after the chat -------------------------------------------------------------------
 
@@ -601,6 +830,27 @@ class ChatDesk(Records[ChatRecord]):
             elif question.type is QuestionType.FREE_FORM and not isinstance(answer, str):
                 raise invalid(field, "this question takes text")
         chat.survey_answers = dict(answers)
+
+
+def _rich(kind: MessageType, fields: Mapping[str, Any]) -> Dict[str, Any]:
+    """The model fields of a rich message from JSON-like ``fields`` (models pass through).
+
+    Raises:
+        Refusal: 422 naming the key that does not fit.
+    """
+    shapes: Dict[str, Any] = {"cards": List[ContentCard], "buttons": List[MessageButton], "form": MessageForm, "file": MessageFile}
+    out: Dict[str, Any] = {}
+    for key, value in fields.items():
+        shape = shapes.get(key)
+        if shape is None:
+            out[key] = value
+            continue
+        try:
+            # Models and JSON alike: models become JSON first, then everything is checked.
+            out[key] = serde.structure(serde.unstructure(value), shape)
+        except DecodeError as exc:
+            raise invalid(key, str(exc)) from None
+    return out
 
 
 def _when(epoch: Optional[float]) -> Optional[datetime]:

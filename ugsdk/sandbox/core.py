@@ -9,7 +9,7 @@ failing.
 from __future__ import annotations
 
 import types
-from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import attrs
 
@@ -18,9 +18,14 @@ from ..models import (
     CallStatus,
     ChannelType,
     ChatDeflection,
+    CobrowseSession,
+    ContentCard,
     MenuDeflection,
     MenuRedirection,
     Message,
+    MessageButton,
+    MessageType,
+    NotiEvent,
     ProhibitedFileTypes,
     QuestionType,
     SurveyQuestion,
@@ -441,13 +446,197 @@ class Sandbox:
         """Ask the queued end user whether they are still there (noti ``checkInRequired``).
 
         Unanswered for ``check_in`` seconds (see :meth:`set_timing`), the chat gets a
-        ``checkInTimedOut`` noti and is dismissed (``resume_chat`` rejoins the queue).
+        ``checkInTimedOut`` noti and leaves the queue (status ``missed_check_in``, not
+        dismissed); ``rejoin_chat`` queues it again. ``check_in`` in time keeps its place.
 
         Raises:
             Refusal: 404 unknown chat; 409 not queued or a check-in is already pending.
         """
         with self._state.lock:
             self._state.chats.request_check_in(self._chat(chat_id))
+
+    def miss_check_in(self, chat_id: int) -> None:
+        """Let the pending check-in go unanswered now, without waiting for its timer: a
+        ``checkInTimedOut`` noti, and the chat leaves the queue (status ``missed_check_in``)
+        until ``rejoin_chat`` queues it again.
+
+        Raises:
+            Refusal: 404 unknown chat; 409 no check-in is pending.
+        """
+        with self._state.lock:
+            self._state.chats.miss_check_in(self._chat(chat_id))
+
+    # -- rich messages and notifications ----------------------------------------------------
+    #
+    # ``sender`` picks who sends: "agent", "virtual_agent", or None for whoever has the chat.
+    # Each message comes between typing events, with its sender's identity, like any reply.
+
+    def send_content_card(self, chat_id: int, cards: Sequence[Union[ContentCard, Mapping[str, Any]]], *, sender: Optional[str] = None) -> Message:
+        """Send a ``content_card`` message.
+
+        Args:
+            chat_id: the chat.
+            cards: :class:`~ugsdk.models.ContentCard` objects or their JSON (``title``,
+                ``subtitle``, ``body``, ``images``, ``link``, ``buttons`` with ``title``,
+                ``style``, ``auto_reply``).
+            sender: ``"agent"``, ``"virtual_agent"`` or ``None`` (whoever has the chat).
+
+        Returns:
+            The message as the end user receives it.
+
+        Raises:
+            Refusal: 404 unknown chat; 409 that sender is not in the chat; 422 a card that
+                does not fit.
+        """
+        return self._rich(chat_id, MessageType.CONTENT_CARD, {"cards": list(cards)}, sender)
+
+    def send_inline_buttons(
+        self,
+        chat_id: int,
+        title: str,
+        buttons: Sequence[Union[str, MessageButton, Mapping[str, Any]]],
+        *,
+        sender: Optional[str] = None,
+    ) -> Message:
+        """Send an ``inline_button`` message: a title and quick replies.
+
+        Args:
+            chat_id: the chat.
+            title: the text above the buttons.
+            buttons: button titles, :class:`~ugsdk.models.MessageButton` objects or their JSON.
+            sender: ``"agent"``, ``"virtual_agent"`` or ``None`` (whoever has the chat).
+
+        Raises:
+            Refusal: 404 unknown chat; 409 that sender is not in the chat; 422 a button that
+                does not fit.
+        """
+        made = [{"title": b} if isinstance(b, str) else b for b in buttons]
+        return self._rich(chat_id, MessageType.INLINE_BUTTON, {"title": title, "buttons": made}, sender)
+
+    def send_form(
+        self,
+        chat_id: int,
+        name: str,
+        *,
+        title: Optional[str] = None,
+        preview_endpoint: Optional[str] = None,
+        signature: Optional[str] = None,
+        sender: Optional[str] = None,
+    ) -> Message:
+        """Send a ``form`` message (``form{name, title, preview_endpoint}`` and ``signature``).
+
+        Apps usually announce it with :meth:`send_noti` ``("formRequested")`` and report
+        the filled form back with ``send_message`` (``noti`` / ``formCompleted``).
+
+        Raises:
+            Refusal: 404 unknown chat; 409 that sender is not in the chat.
+        """
+        form: Dict[str, Any] = {"name": name}
+        if title is not None:
+            form["title"] = title
+        if preview_endpoint is not None:
+            form["preview_endpoint"] = preview_endpoint
+        fields: Dict[str, Any] = {"form": form}
+        if signature is not None:
+            fields["signature"] = signature
+        return self._rich(chat_id, MessageType.FORM, fields, sender)
+
+    def send_markdown(self, chat_id: int, text: str, *, sender: Optional[str] = None) -> Message:
+        """Send a ``markdown`` message (the Markdown source in ``content``).
+
+        Raises:
+            Refusal: 404 unknown chat; 409 that sender is not in the chat.
+        """
+        return self._rich(chat_id, MessageType.MARKDOWN, {"content": text}, sender)
+
+    def send_photo(
+        self,
+        chat_id: int,
+        url: str,
+        *,
+        name: str = "photo.jpg",
+        content_type: str = "image/jpeg",
+        size: Optional[int] = None,
+        sender: Optional[str] = None,
+    ) -> Message:
+        """Send a ``photo`` message (its ``file`` has ``name``, ``url`` and MIME type).
+
+        Raises:
+            Refusal: 404 unknown chat; 409 that sender is not in the chat.
+        """
+        return self._rich(chat_id, MessageType.PHOTO, {"file": _file(name, url, content_type, size)}, sender)
+
+    def send_video(
+        self,
+        chat_id: int,
+        url: str,
+        *,
+        name: str = "video.mp4",
+        content_type: str = "video/mp4",
+        size: Optional[int] = None,
+        sender: Optional[str] = None,
+    ) -> Message:
+        """Send a ``video`` message (its ``file`` has ``name``, ``url`` and MIME type).
+
+        Raises:
+            Refusal: 404 unknown chat; 409 that sender is not in the chat.
+        """
+        return self._rich(chat_id, MessageType.VIDEO, {"file": _file(name, url, content_type, size)}, sender)
+
+    def send_noti(self, chat_id: int, event: Union[NotiEvent, str], content: str = "") -> Message:
+        """Send a system notification (``noti``) that apps branch on: ``memberLeft``,
+        ``formRequested``, ``cobrowseRequestedFromAgent``, ``checkInRequired``,
+        ``checkInTimedOut``, or any other event name.
+
+        Only the message is sent: to run the flows behind some of them use
+        :meth:`request_check_in`, :meth:`miss_check_in` and :meth:`request_cobrowse`.
+
+        Raises:
+            Refusal: 404 unknown chat; 409 the chat has ended.
+        """
+        with self._state.lock:
+            return self._state.chats.post_noti(self._chat(chat_id), NotiEvent(event), content)
+
+    def request_cobrowse(self, chat_id: int) -> CobrowseSession:
+        """The agent asks the end user to cobrowse: a ``cobrowseRequestedFromAgent`` noti,
+        then a ``cobrowse.request`` event whose data is the new session (``requested``).
+
+        Raises:
+            Refusal: 404 unknown chat; 409 no human agent has the chat.
+        """
+        with self._state.lock:
+            return self._state.chats.request_cobrowse(self._chat(chat_id))
+
+    def move_cobrowse(self, chat_id: int, stage: str, *, session_id: Optional[str] = None) -> CobrowseSession:
+        """Move a cobrowse session on: ``"loaded"``, ``"updated"`` or ``"ended"``, each
+        followed by the live event ``cobrowse.<stage>`` whose data is the session.
+
+        Args:
+            chat_id: the chat.
+            stage: ``"loaded"``, ``"updated"`` or ``"ended"``.
+            session_id: the session; ``None`` for the chat's latest.
+
+        Raises:
+            Refusal: 404 unknown chat or no such session; 409 it already ended; 422 an
+                unknown stage.
+        """
+        with self._state.lock:
+            return self._state.chats.move_cobrowse(self._chat(chat_id), stage, session_id)
+
+    def set_history_page_size(self, size: int) -> None:
+        """How many chats one page of ``get_chat_history`` holds (10 by default).
+
+        Raises:
+            ValueError: ``size`` is below 1.
+        """
+        if size < 1:
+            raise ValueError("a history page holds at least one chat")
+        with self._state.lock:
+            self._state.chats.history_page_size = size
+
+    def _rich(self, chat_id: int, kind: MessageType, fields: Mapping[str, Any], sender: Optional[str]) -> Message:
+        with self._state.lock:
+            return self._state.chats.post_rich(self._chat(chat_id), kind, fields, sender)
 
     def set_call_status(self, call_id: int, status: Union[CallStatus, str]) -> None:
         """Move a call to any status (``"connected"``, ``"finished"``, ...).
@@ -478,6 +667,9 @@ class Sandbox:
         """
         if route_name not in self._state.routes.by_name():
             raise ValueError(f"unknown route {route_name!r}")
+        # Routes that share a path (send_message, send_text_message) fail together: the
+        # service cannot tell their requests apart.
+        route_name = self._state.routes.served_as(route_name)
         self._state.faults.fail_next(route_name, status, message=message, code=code, retry_after=retry_after, times=times)
 
     def expire_tokens(self) -> None:
@@ -573,6 +765,15 @@ class Sandbox:
             transcripts=tuple(record.transcripts),
             cobrowse_sessions=tuple(record.cobrowse_sessions),
             check_in_pending=record.check_in_pending,
+            check_in_shown=record.check_in_shown,
+            cobrowse_status=types.MappingProxyType(dict(record.cobrowse_status)),
         )
+
+
+def _file(name: str, url: str, content_type: str, size: Optional[int]) -> Dict[str, Any]:
+    made: Dict[str, Any] = {"name": name, "url": url, "content_type": content_type}
+    if size is not None:
+        made["size"] = size
+    return made
 
 

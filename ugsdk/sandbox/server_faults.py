@@ -60,6 +60,8 @@ class ServerFaults:
 
     def __init__(self, routes: RouteTable) -> None:
         self._names = frozenset(route.name for route in routes)
+        # A route sharing its path with an earlier one is answered, and faulted, as that one.
+        self._served = {name: routes.served_as(name) for name in self._names}
         self._lock = threading.Lock()
         self._delays: Dict[str, List[float]] = {}
         self._resets: Dict[str, List[HttpReset]] = {}
@@ -89,6 +91,7 @@ class ServerFaults:
         self._check(route_name, times)
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
             raise ValueError("seconds must be a number > 0")
+        route_name = self._served[route_name]
         with self._lock:
             self._delays.setdefault(route_name, []).extend([float(seconds)] * times)
 
@@ -108,6 +111,7 @@ class ServerFaults:
             ValueError: an unknown route or ``times`` < 1.
         """
         self._check(route_name, times)
+        route_name = self._served[route_name]
         with self._lock:
             self._resets.setdefault(route_name, []).extend([HttpReset(bool(after_handling))] * times)
 

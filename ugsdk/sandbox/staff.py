@@ -1,24 +1,27 @@
 """The people on the contact center's side: human agents and the virtual agent.
 
-The virtual agent is deliberately dumb and deterministic: the same text always gets the
-same answer, and asking for an "agent" or a "human" hands the chat over.
+What the virtual agent says is in :mod:`ugsdk.sandbox.script`.
 """
 
 from __future__ import annotations
 
-import re
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
-from ..models import Agent, Identity, UserType, VirtualAgent
+from ..models import Agent, Identity, SenderIdentity, UserType, VirtualAgent
 from .ids import IdSource
 from .refusal import not_found
 
-__all__ = ["Roster", "virtual_agent_answer", "agent_identity", "virtual_agent_identity"]
+__all__ = [
+    "Roster",
+    "agent_identity",
+    "virtual_agent_identity",
+    "sender_of",
+    "end_user_sender",
+    "SYSTEM_SENDER",
+]
 
-_ESCALATE = re.compile(r"\b(agent|human|person)s?\b", re.IGNORECASE)
-_GREETING = re.compile(r"\b(hi|hello|hey|hola|bonjour)\b", re.IGNORECASE)
-_ORDER = re.compile(r"\b(order|package|parcel|delivery|tracking)\b", re.IGNORECASE)
-_REFUND = re.compile(r"\b(refund|return|exchange)\b", re.IGNORECASE)
+#: Who system notifications (``noti``) and trigger greetings come from.
+SYSTEM_SENDER = SenderIdentity(id=0, type=UserType.SYSTEM, display_name="System", is_customer=False)
 
 
 def _avatar(name: str) -> str:
@@ -74,14 +77,11 @@ def virtual_agent_identity(bot: VirtualAgent) -> Identity:
     return Identity(id=bot.id, name=bot.name or "Virtual agent", type=UserType.VIRTUAL_AGENT, is_customer=False, avatar_url=bot.avatar_url)
 
 
-def virtual_agent_answer(text: str) -> Tuple[str, bool]:
-    """The virtual agent's canned reply to ``text``, and whether it hands over to a human."""
-    if _ESCALATE.search(text):
-        return "Sure, let me find a member of our team for you.", True
-    if _ORDER.search(text):
-        return "I can help with orders. What is your order number?", False
-    if _REFUND.search(text):
-        return "Returns are free within 30 days. Would you like to start one?", False
-    if _GREETING.search(text):
-        return "Hello! How can I help you today?", False
-    return "Sorry, I did not catch that. Type 'agent' to talk to a person.", False
+def sender_of(who: Identity) -> SenderIdentity:
+    """The message identity of a member (agent or virtual agent)."""
+    return SenderIdentity(id=who.id, type=who.type, display_name=who.name, is_customer=who.is_customer, avatar_url=who.avatar_url)
+
+
+def end_user_sender(user_id: int, name: Optional[str]) -> SenderIdentity:
+    """The message identity of the end user (``name`` from their JWT, when it had one)."""
+    return SenderIdentity(id=user_id, type=UserType.END_USER, display_name=name or "You", is_customer=True)

@@ -33,6 +33,8 @@ class ChatView:
         transcripts: each transcript request's e-mail addresses.
         cobrowse_sessions: ids of the cobrowse sessions started.
         check_in_pending: a check-in question awaits its answer.
+        check_in_shown: the app said it showed that question (``notify_check_in_state``).
+        cobrowse_status: each cobrowse session's latest stage, by session id.
     """
 
     id: int
@@ -49,6 +51,8 @@ class ChatView:
     transcripts: Tuple[Tuple[str, ...], ...]
     cobrowse_sessions: Tuple[str, ...]
     check_in_pending: bool
+    check_in_shown: bool = False
+    cobrowse_status: Mapping[str, str] = attrs.field(factory=dict)
 
 
 @attrs.frozen
