@@ -184,7 +184,10 @@ class Requester:
         if not token.token.isascii() or not token.token.isprintable() or not token.token.strip():
             # It travels in every Authorization header; never quoted, being a secret.
             raise DecodeError("the auth answer's token is not printable ASCII")
-        expires_in = float(token.expires_in)
+        try:
+            expires_in = float(token.expires_in)
+        except (OverflowError, TypeError, ValueError):
+            expires_in = float("nan")
         if not 0 < expires_in <= MAX_SECONDS:
             raise DecodeError(f"the auth answer's expires_in is not a sane lifetime: {token.expires_in!r}")
         return token.token, expires_in

@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any, Callable, Dict, Mapping, Optional, Union
 
 from .errors import ValidationError
-from .validation import check_email, check_seconds, check_text
+from .validation import check_email, check_seconds, check_text, has_lone_surrogate
 
 __all__ = ["AuthResult", "Authenticate", "JWTSigner", "TokenCache", "token_from_result", "unverified_claims"]
 
@@ -63,6 +63,14 @@ def unverified_claims(token: str) -> Dict[str, Any]:
     return claims if isinstance(claims, dict) else {}
 
 
+def _epoch_seconds(value: Any) -> int:
+    # The clock is the caller's: a value that is not a sane moment would make a JWT the
+    # service refuses, or fail inside the encoder.
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 2**40:
+        raise ValidationError(f"must return epoch seconds, returned {value!r}", argument="clock")
+    return int(value)
+
+
 class JWTSigner:
     """Signs end-user JWTs with the company secret; usable as ``authenticate``.
 
@@ -96,8 +104,10 @@ class JWTSigner:
         issuer: Optional[str] = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not isinstance(company_secret, str) or not company_secret:
-            raise ValidationError("must be a non-empty string", argument="company_secret")
+        if not isinstance(company_secret, str) or not company_secret or has_lone_surrogate(company_secret):
+            raise ValidationError("must be a non-empty string of valid Unicode", argument="company_secret")
+        if not callable(clock):
+            raise ValidationError("must be a callable returning epoch seconds", argument="clock")
         seconds = ttl.total_seconds() if isinstance(ttl, timedelta) else ttl
         checked = check_seconds(seconds, "ttl")
         if checked is None or not 1 <= checked <= 86400:
@@ -113,7 +123,7 @@ class JWTSigner:
 
     def claims(self) -> Dict[str, Any]:
         """The payload the next JWT will carry (with fresh ``iat`` / ``exp``)."""
-        now = int(self._clock())
+        now = _epoch_seconds(self._clock())
         payload: Dict[str, Any] = {"iat": now, "exp": now + int(self.ttl)}
         for key in ("identifier", "name", "email", "phone"):
             value = getattr(self, key)

@@ -50,6 +50,7 @@ from .models import (
     CobrowseSession,
     Company,
     CustomData,
+    CustomDataField,
     Email,
     EmailRequest,
     MenuResponse,
@@ -1275,9 +1276,14 @@ def _custom_data(value: Union[CustomData, Mapping[str, Any], None]) -> Optional[
     else:
         raise ValidationError(f"must be a CustomData or a mapping, got {type(value).__name__}", argument="custom_data")
     # Whatever form it came in, every value must be one JSON can carry as given.
+    if not isinstance(data.unsigned, Mapping) or not all(
+        isinstance(k, str) and isinstance(e, CustomDataField) for k, e in data.unsigned.items()
+    ):
+        raise ValidationError("must map text keys to CustomDataField(label, value)", argument="custom_data['unsigned']")
     if data.signed is not None:
         v.check_text(data.signed, "custom_data['signed']")
     for key, entry in data.unsigned.items():
+        v.check_text(entry.label, f"custom_data['unsigned'][{key!r}]['label']")
         v.check_json(entry.value, f"custom_data['unsigned'][{key!r}]['value']")
     return data
 

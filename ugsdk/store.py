@@ -322,7 +322,7 @@ class FileChatStore(_StateStoreBase):
                 data = json.load(fh)
         except FileNotFoundError:
             return {}
-        except ValueError:
+        except (ValueError, RecursionError):
             # A store someone damaged by hand forgets its chats rather than breaking the app.
             return {}
         return data if isinstance(data, dict) else {}

@@ -123,7 +123,7 @@ def _decode(raw: Any) -> Optional[EndUserState]:
         raw = raw.decode("utf-8", "replace")
     try:
         return EndUserState.from_json(json.loads(raw))
-    except ValueError:
+    except (ValueError, RecursionError):
         return None  # a damaged entry is forgotten rather than breaking the app
 
 
