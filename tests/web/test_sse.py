@@ -98,8 +98,11 @@ class Stream:
         self.items.put(None)
 
     def next_event(self, predicate: Callable[[Dict[str, Any]], bool] = lambda e: True, timeout: float = 10.0) -> Dict[str, Any]:
+        import time
+
+        deadline = time.monotonic() + timeout  # keep-alive comments must not extend the wait
         while True:
-            item = self.items.get(timeout=timeout)
+            item = self.items.get(timeout=max(0.01, deadline - time.monotonic()))
             assert item is not None and not isinstance(item, Exception), f"the stream ended: {item!r}"
             if "event" not in item:
                 continue

@@ -211,7 +211,8 @@ def _token() -> Any:
 def _events() -> Any:
     """The ongoing chat as ``text/event-stream`` (204 when there is none)."""
     try:
-        client = _state().extension.get_client()
+        state = _state()
+        client = state.web.client_for(state.extension.end_user(), replay_history=True)
         chat = ongoing_chat(client)
     except Exception as exc:
         return json_error(exc)

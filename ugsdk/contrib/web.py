@@ -196,11 +196,13 @@ class WebConfig:
             email=user.get("email"),
         )
 
-    def client_for(self, user: UserValues) -> Client:
+    def client_for(self, user: UserValues, *, replay_history: bool = False) -> Client:
         """A client bound to one end user, keeping its chat and token in the store.
 
         Args:
             user: from :func:`user_values`, or ``{"identifier": "guest-..."}`` for a guest.
+            replay_history: live events start from the chat's first event (what an event
+                stream to a browser needs: it filters by ``Last-Event-ID`` itself).
         """
         identifier = user.get("identifier")
         if not identifier:
@@ -210,6 +212,7 @@ class WebConfig:
             store=self.store,
             store_key=store_key(self.company_id, identifier),
             transport=self.transport(),
+            **({"replay_history": True} if replay_history else {}),
             **self.client_options,
         )
 
@@ -491,7 +494,8 @@ def sse_stream(
     ``max_seconds``; it leaves no thread behind in every case.
 
     Args:
-        client: a client whose chat is current; this generator owns it from now on.
+        client: a client whose chat is current, made with ``replay_history=True``; this
+            generator owns it from now on.
         last_event_id: the ``seq`` the browser saw last (events up to it are not sent again).
         heartbeat: seconds between comment lines on an idle stream.
         max_seconds: the longest one stream lasts.
@@ -505,9 +509,9 @@ def sse_stream(
             events.put(event)
 
     try:
-        # Listening to "*" starts the live events from the chat's start: the history is
-        # replayed and filtered by seq below, so nothing between connecting and listening is
-        # lost.
+        # Listening to "*" starts the live events from the chat's start (the client is made
+        # with replay_history): the history is replayed and filtered by seq below, so nothing
+        # between connecting and listening is lost.
         yield b"retry: 2000\n: stream open\n\n"
         client.on("*", listen)
         deadline = clock() + max_seconds

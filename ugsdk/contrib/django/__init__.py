@@ -160,6 +160,16 @@ def end_user(request: Any, config: Optional[WebConfig] = None) -> Dict[str, Opti
     return guest_values(guest)
 
 
+def stream_client(request: Any) -> Client:
+    """A client of the request's end user for an event stream (replays the chat's history).
+
+    Raises:
+        AnonymousRefused: nobody is logged in and anonymous visitors are not allowed.
+    """
+    config = get_config()
+    return config.client_for(end_user(request, config), replay_history=True)
+
+
 def get_client(request: Any) -> Client:
     """The :class:`~ugsdk.Client` of the request's end user (made once per request).
 

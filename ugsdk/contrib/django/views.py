@@ -15,7 +15,7 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse  # typ
 
 from ...errors import ValidationError
 from ..web import Upload, error_response, ongoing_chat, parse_last_event_id, run_action, sse_stream
-from . import AnonymousRefused, end_user, get_client, get_config
+from . import AnonymousRefused, end_user, get_client, get_config, stream_client
 
 __all__ = ["token_view", "events_view", "action_view", "json_error"]
 
@@ -62,7 +62,7 @@ def events_view(request: Any) -> Any:
     if request.method != "GET":
         return JsonResponse({"error": "method_not_allowed"}, status=405, headers={"Allow": "GET"})
     try:
-        client = get_client(request)
+        client = stream_client(request)
         chat = ongoing_chat(client)
     except Exception as exc:
         return json_error(exc)
