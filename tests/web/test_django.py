@@ -41,6 +41,11 @@ def ugsdk_settings(sandbox: Sandbox, transport: Any = None, **more: Any) -> Dict
 
 @pytest.fixture
 def web(sandbox: Sandbox, no_ugsdk_env: None) -> Iterator[DjangoTestClient]:
+    from django.core.cache import cache
+
+    # The chat state lives in the Django cache; each test starts with none (another test's
+    # chat would be another sandbox's, and is rightly refused as stale).
+    cache.clear()
     with override_settings(UGSDK=ugsdk_settings(sandbox)):
         yield DjangoTestClient(HTTP_X_TEST_USER="u42")
 
