@@ -132,6 +132,23 @@ def test_the_ported_app_shows_every_message_once(make_client: Callable[[Sandbox,
         sandbox.agent_reply(chat.id, "and after")
         _check_exactly_once(reloaded, sandbox, chat.id)
 
+        # Rich messages are rendered like any other, and the app branches on notis.
+        sandbox.send_content_card(chat.id, [{"title": "Order 42", "buttons": [{"title": "Track it", "auto_reply": True}]}])
+        sandbox.send_inline_buttons(chat.id, "Anything else?", ["No, thanks"])
+        sandbox.send_noti(chat.id, "formRequested")
+        _check_exactly_once(reloaded, sandbox, chat.id)
+        with reloaded.cond:
+            assert reloaded.cond.wait_for(lambda: "formRequested" in reloaded.notis, WAIT)
+
+        # Dismissed: the app offers to resume, and the conversation goes on, once each.
+        dismissed = threading.Event()
+        again.on("chat.dismissed", lambda _: dismissed.set())
+        sandbox.dismiss_chat(chat.id)
+        assert dismissed.wait(WAIT)
+        again.resume_chat(chat.id)
+        sandbox.agent_reply(chat.id, "welcome back")
+        _check_exactly_once(reloaded, sandbox, chat.id)
+
         again.finish_chat()
         again.destroy()
 
