@@ -99,6 +99,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time the names load on first
     )
     from .retry import RetryPolicy
     from .routes import ROUTES, RouteTable
+    from .jsonform import to_dict, to_json
     from .store import ChatStore, FileChatStore, MemoryChatStore
     from .transports.base import Timeout
 
@@ -121,6 +122,8 @@ _LAZY: Dict[str, str] = {
     "FileChatStore": "store",
     "MemoryChatStore": "store",
     "Timeout": "transports.base",
+    "to_dict": "jsonform",
+    "to_json": "jsonform",
 }
 _LAZY.update(
     dict.fromkeys(
@@ -205,6 +208,8 @@ __all__ = [
     "MessageForm",
     "SenderIdentity",
     "StoreError",
+    "to_dict",
+    "to_json",
     "ExternalChatTransfer",
     "FileChatStore",
     "Identity",

@@ -595,7 +595,7 @@ EXPORTS = [
     "RetryPolicy", "RouteTable", "SenderIdentity", "ServerError", "StoreError", "SurveyQuestion",
     "TLSError", "Timeout", "TimeoutError", "TransportError", "Trigger", "UgsdkError",
     "UnprocessableEntityError", "UserType", "ValidationError", "VirtualAgent", "WaitTimes",
-    "__version__", "events",
+    "__version__", "events", "to_dict", "to_json",
 ]
 
 

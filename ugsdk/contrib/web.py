@@ -364,11 +364,9 @@ def _rate(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, A
     feedback = _text_arg(payload, "feedback", required=False)
     chat_id = _int_arg(payload, "chat_id")
     # An ended chat is no longer in the store: the page names it, and the service refuses
-    # (404) a chat that is not this end user's.
+    # (404) a chat that is not this end user's. Loading it makes it current (nothing is
+    # stored: the chat is over).
     chat = client.load_chat(chat_id or 0)
-    # The client has no public way yet to make a chat it loaded current without resuming
-    # it; until it does, the session is told directly (nothing is stored: the chat is over).
-    client._session.set_chat(chat, remember=False)
     client.send_chat_rate(rating=rating, feedback=feedback)
     return 200, {"rated": chat.id}
 
