@@ -24,7 +24,7 @@ import threading
 import time
 import warnings
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, List, Optional, Set
 
 import pytest
 
@@ -165,6 +165,17 @@ def wait_until() -> Callable[..., None]:
     return _wait_until
 
 
+#: Threads the suite keeps on purpose across tests (the robustness suite's call worker).
+LONG_LIVED = ("robustness-",)
+
+
+def _new_threads(before: Set[Optional[int]]) -> List[threading.Thread]:
+    return [
+        t for t in threading.enumerate()
+        if t.ident not in before and t is not threading.current_thread() and not t.name.startswith(LONG_LIVED)
+    ]
+
+
 @pytest.fixture(autouse=True)
 def _threads_settle() -> Iterator[None]:
     """After each test, wait (bounded) for the threads it started to end.
@@ -178,10 +189,9 @@ def _threads_settle() -> Iterator[None]:
     before = {t.ident for t in threading.enumerate()}
     yield
     deadline = time.monotonic() + WAIT
-    for thread in threading.enumerate():
-        if thread.ident not in before and thread is not threading.current_thread():
-            thread.join(max(0.0, deadline - time.monotonic()))
-    stuck = [t.name for t in threading.enumerate() if t.ident not in before and t.is_alive()]
+    for thread in _new_threads(before):
+        thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in _new_threads(before) if t.is_alive()]
     if stuck:
         warnings.warn(f"threads still running {WAIT}s after the test: {stuck}", ResourceWarning, stacklevel=1)
 

@@ -46,7 +46,7 @@ def _note_fork() -> None:
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_note_fork)
 #: Seconds an idle worker waits for work before it ends (the next task starts another).
-_IDLE_EXIT = 5.0
+_IDLE_EXIT = 0.5
 
 
 def mark_library_thread() -> None:

@@ -57,3 +57,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if robustkit.TALLY.inputs:
         terminalreporter.write_sep("-", "robustness figures")
         terminalreporter.write_line(robustkit.TALLY.summary())
+
+
+@pytest.fixture(autouse=True)
+def _threads_settle() -> Iterator[None]:
+    """Overrides the root fixture of that name: this suite keeps clients and servers across
+    tests on purpose (thousands of inputs share them), so their threads outlive each test."""
+    yield

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import math
 import threading
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import attrs
 import pytest
@@ -102,6 +102,19 @@ class World:
 
 
 _WORLD: Dict[str, World] = {}
+
+
+@pytest.fixture(autouse=True)
+def _quiet_world() -> Iterator[None]:
+    """The shared world's client outlives each test; its live events must not (the suite
+    waits after every test for the threads it started)."""
+    yield
+    shared = _WORLD.get("w")
+    if shared is not None:
+        try:
+            shared.client.disconnect()
+        except Exception:
+            pass
 
 
 def world(fresh: bool = False) -> World:
