@@ -175,6 +175,8 @@ def check_scheduled_at(value: Union[datetime, str], now: datetime, argument: str
             raise _fail(argument, "must be timezone-aware (a naive datetime is ambiguous)")
         moment = value
     elif isinstance(value, str):
+        if value != value.strip() or not value.isprintable():
+            raise _fail(argument, f"must be a time slot or ISO 8601 without surrounding space, got {value!r}")
         try:
             moment = parse_time_slot(value)
         except ValueError:

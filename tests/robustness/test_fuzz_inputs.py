@@ -316,7 +316,7 @@ SPECS: List[Spec] = [
     Spec("finish_chat", lambda w: {}, lambda c, a: c.finish_chat()),
     Spec("destroy_chat", lambda w: {}, lambda c, a: c.destroy_chat()),
     Spec("check_in", lambda w: {}, lambda c, a: c.check_in()),
-    Spec("connect", lambda w: {"after": fv.count()}, lambda c, a: c.connect(after=a["after"])),
+    Spec("connect", lambda w: {"after": fv.count(optional=True)}, lambda c, a: c.connect(after=a["after"])),
     Spec("disconnect", lambda w: {}, lambda c, a: c.disconnect()),
     Spec("events", lambda w: {"timeout": fv.SECONDS}, _events),
     Spec("fetch_messages", lambda w: {"after": fv.count(optional=True)}, lambda c, a: c.fetch_messages(a["after"])),

@@ -20,6 +20,16 @@ FileInput = Union[
 ]
 
 
+def _files(value: Any) -> Tuple[Any, ...]:
+    # A list or tuple of files; anything else (a lone path, a number) is refused by name
+    # rather than split into characters or failing inside tuple().
+    if not isinstance(value, (list, tuple)):
+        from ..errors import ValidationError
+
+        raise ValidationError(f"must be a list of files, got {type(value).__name__}", argument="files")
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class EmailRequest:
     """``EmailRequest``: what ``create_email`` sends. ``files`` go as multipart attachments."""
@@ -29,7 +39,7 @@ class EmailRequest:
     menu_id: int
     lang: Optional[str] = None
     name: Optional[str] = None
-    files: Tuple[FileInput, ...] = attrs.field(default=(), converter=tuple, repr=lambda f: f"<{len(f)} files>")
+    files: Tuple[FileInput, ...] = attrs.field(default=(), converter=_files, repr=lambda f: f"<{len(f)} files>")
     recaptcha: Optional[str] = attrs.field(default=None, repr=False)
 
 

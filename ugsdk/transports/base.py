@@ -87,13 +87,19 @@ _SECRET_MEMBER = re.compile(r'("(?:token|jwt|secret|company_secret|access_token|
 _JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}")
 
 
+_LONG_RUN = re.compile(r"[A-Za-z0-9_\-+/=.]{20,}")
+
+
 def scrub_secrets(text: str) -> str:
     """``text`` (a quoted body) with secret-looking values replaced by ``<redacted>``.
 
     Bodies are quoted in error messages to help debugging; a cut-off auth answer must not
     carry the end-user token into a log through them.
     """
-    return _JWT_LIKE.sub("<redacted>", _SECRET_MEMBER.sub(r"\1<redacted>", text))
+    scrubbed = _JWT_LIKE.sub("<redacted>", _SECRET_MEMBER.sub(r"\1<redacted>", text))
+    # A cut or garbled body may hide a token from the patterns above: any long run of token
+    # characters goes too (ids and words are shorter).
+    return _LONG_RUN.sub("<redacted>", scrubbed)
 
 
 def redact_headers(pairs: Iterable[Tuple[str, str]]) -> dict[str, str]:
