@@ -107,7 +107,7 @@ def error_from_response(response: Response) -> APIError:
             message = f"HTTP {response.status}: {text}"
     if isinstance(payload, Mapping):
         if isinstance(payload.get("message"), str):
-            message = payload["message"]
+            message = scrub_secrets(payload["message"])  # a server may echo what it was sent
         code = payload.get("code") if isinstance(payload.get("code"), str) else None
         details = payload.get("details") if isinstance(payload.get("details"), Mapping) else None
     return error_for_status(
@@ -192,7 +192,11 @@ class Requester:
         identifier = unverified_claims(jwt_token).get("identifier")
         self.identifier = identifier if isinstance(identifier, str) else None
         response = self.send(self.routes.auth_exchange, options, body={"token": jwt_token}, authenticated=False)
-        token = decode(response, EndUserToken)
+        try:
+            token = decode(response, EndUserToken)
+        except DecodeError:
+            # Never quoted: what the body holds may be the token itself, cut or garbled.
+            raise DecodeError(f"the auth answer ({response.status}) is not {{token, expires_in}}; body not shown") from None
         if not token.token.isascii() or not token.token.isprintable() or not token.token.strip():
             # It travels in every Authorization header; never quoted, being a secret.
             raise DecodeError("the auth answer's token is not printable ASCII")

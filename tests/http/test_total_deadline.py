@@ -63,7 +63,13 @@ def server() -> Iterator[str]:
         srv.server_close()
 
 
-def test_a_dripping_answer_is_cut_at_the_total_deadline(server: str) -> None:
+@pytest.mark.parametrize("read1", [True, False], ids=["urllib3-2", "without-read1"])
+def test_a_dripping_answer_is_cut_at_the_total_deadline(server: str, read1: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not read1:
+        # As with urllib3 1.x, which has no read1: the deadline is kept by a timer.
+        import ugsdk.transports.http as http_module
+
+        monkeypatch.setattr(http_module, "_has_read1", lambda stream: False)
     transport = HTTPTransport()
     began = time.monotonic()
     with pytest.raises(ugsdk.TimeoutError):

