@@ -118,7 +118,7 @@ def check_phone(value: Any, argument: str = "phone_number") -> str:
 
 def check_email(value: Any, argument: str = "email") -> str:
     """An e-mail address."""
-    if not isinstance(value, str) or len(value) > 254 or not _EMAIL.fullmatch(value):
+    if not isinstance(value, str) or len(value) > 254 or not _EMAIL.fullmatch(value) or has_lone_surrogate(value):
         raise _fail(argument, f"must be an e-mail address, got {value!r}")
     return value
 
