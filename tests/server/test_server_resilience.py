@@ -4,6 +4,7 @@ Every delivery check compares what the client's listeners got with the sandbox's
 log, so "nothing lost, nothing doubled" is checked event by event.
 """
 
+import sys
 import threading
 from typing import Any, Callable, List, Tuple
 
@@ -13,6 +14,12 @@ import ugsdk
 from ugsdk.live import ReconnectPolicy
 from ugsdk.sandbox import Sandbox
 from ugsdk.sandbox.server import SandboxServer
+
+if sys.version_info[:3] == (3, 13, 0):
+    # CPython 3.13.0's asyncio can raise inside _SelectorTransport.__del__ (Server._detach ->
+    # _wakeup on a closed server) when a server stops with connections open, as these
+    # restarts do; 3.13.1 fixed it. The exception is asyncio's own, reported as unraisable.
+    pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
 FAST = ReconnectPolicy(base=0.01, cap=0.05)
 
