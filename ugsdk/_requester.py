@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import platform
 import threading
 import time
@@ -84,7 +85,7 @@ def retry_after_seconds(value: Optional[str]) -> Optional[float]:
     except ValueError:
         pass
     else:
-        return max(0.0, seconds) if seconds == seconds and seconds != float("inf") else None
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):

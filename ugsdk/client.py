@@ -378,9 +378,7 @@ class Client:
             except UgsdkError:
                 pass
             else:
-                session.refresh(fresh)
-                if fresh.status.is_ended:
-                    session.forget_stored(fresh.id)
+                session.refresh(fresh)  # an ended chat leaves the store there
 
     def _call(self, route: Route, cls: Type[R], **request: Any) -> R:
         return self._requester.call(route, cls, self._options, **request)
@@ -855,8 +853,8 @@ class Client:
             session.forget_stored()
             return None
         # Announced before the chat is followed, so chat.ongoing comes before any of its
-        # live events.
-        session.set_chat(chat)
+        # live events; follow() writes the store, once.
+        session.set_chat(chat, remember=False)
         session.emit_named(ev.CHAT_ONGOING, chat)
         session.follow(chat, self._options)
         return chat
