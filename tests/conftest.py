@@ -105,6 +105,18 @@ def make_client(
     return make
 
 
+@pytest.fixture(params=["own-threads", "hub"])
+def either_hub(request: pytest.FixtureRequest) -> Iterator[Optional[ugsdk.EventHub]]:
+    """``None`` (clients follow events on threads of their own), then a shared
+    :class:`ugsdk.EventHub` closed after the test: a test that takes it runs both ways, and
+    the hub must keep every promise the client's own threads keep."""
+    if request.param == "own-threads":
+        yield None
+        return
+    with ugsdk.EventHub(workers=2) as shared:
+        yield shared
+
+
 @pytest.fixture
 def client(ugsdk_client: ugsdk.Client) -> ugsdk.Client:
     """The plugin's ``ugsdk_client``: a client of ``sandbox`` for the end user

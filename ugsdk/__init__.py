@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time the names load on first
     from .auth import JWTSigner
     from .client import DEFAULT_TIMEOUT, Client
     from .events import Event
+    from .hub import EventHub
     from .models import (
         Agent,
         Call,
@@ -115,6 +116,7 @@ _LAZY: Dict[str, str] = {
     "Client": "client",
     "DEFAULT_TIMEOUT": "client",
     "Event": "events",
+    "EventHub": "hub",
     "RetryPolicy": "retry",
     "ROUTES": "routes",
     "RouteTable": "routes",
@@ -201,6 +203,7 @@ __all__ = [
     "EmailStatus",
     "EndUser",
     "Event",
+    "EventHub",
     "EventStreamClosed",
     "FeedOverflowError",
     "MessageButton",

@@ -68,6 +68,7 @@ from .transports.base import DEFAULT, Response, Timeout, Transport, _Default
 from .uploads import prepare_files, refuse_prohibited
 
 if TYPE_CHECKING:
+    from .hub import EventHub
     from .sandbox import Sandbox
 
 __all__ = ["Client", "DEFAULT_TIMEOUT"]
@@ -139,6 +140,8 @@ class Client:
             logger of every event wants this). By default live events are what happens after
             the client got the chat; what came before is history, read with
             :meth:`fetch_messages`.
+        hub: follow live events on this shared :class:`ugsdk.EventHub` (a few threads for
+            any number of clients) instead of on threads of the client's own.
 
     Raises:
         ValidationError: an option is malformed.
@@ -162,6 +165,7 @@ class Client:
         shutdown_timeout: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         replay_history: bool = False,
+        hub: Optional["EventHub"] = None,
     ) -> None:
         self.company_id = v.check_text(company_id, "company_id")
         if company_id.strip() != company_id:
@@ -192,6 +196,11 @@ class Client:
         if not isinstance(reconnect, ReconnectPolicy):
             raise ValidationError(f"must be a ReconnectPolicy, got {type(reconnect).__name__}", argument="reconnect")
         bound = v.check_seconds(shutdown_timeout, "shutdown_timeout")
+        if hub is not None:
+            from .hub import EventHub  # only when one was given: most clients have none
+
+            if not isinstance(hub, EventHub):
+                raise ValidationError(f"must be an EventHub, got {type(hub).__name__}", argument="hub")
         if not callable(clock):
             raise ValidationError("must be a callable returning an aware datetime", argument="clock")
         self.clock = clock
@@ -220,6 +229,7 @@ class Client:
             shutdown_timeout=bound or 0.0,
             replay_history=v.check_bool(replay_history, "replay_history") or False,
             identifier=_known_identifier(authenticate),
+            hub=hub,
         )
 
     # Read-only views of the options (a with_options view shows its own limits).

@@ -16,6 +16,11 @@ Who runs a queued item:
 
 The worker thread starts on first need, never at import or in a constructor, and a
 dispatcher inherited through ``fork()`` starts a fresh worker in the child.
+
+A dispatcher given a shared :class:`~ugsdk.workpool.WorkerPool` (a client on an
+:class:`~ugsdk.hub.EventHub`) has no worker of its own: it hands the pool a job that runs
+its queued tasks, a batch at a time, so that many clients share a few threads while each
+one's tasks still run one at a time and in order.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ import logging
 import os
 import threading
 import time
-from typing import Callable, Deque, Optional
+from typing import TYPE_CHECKING, Callable, Deque, Optional
+
+if TYPE_CHECKING:
+    from .workpool import WorkerPool
 
 __all__ = ["Dispatcher", "Task", "mark_library_thread"]
 
@@ -47,6 +55,9 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_note_fork)
 #: Seconds an idle worker waits for work before it ends (the next task starts another).
 _IDLE_EXIT = 0.5
+#: Tasks one turn on a shared pool runs before it goes to the back of the pool's queue, so
+#: that a client with a flood of events does not hold a pool thread from the others.
+_BATCH = 64
 
 
 def mark_library_thread() -> None:
@@ -64,10 +75,13 @@ class Dispatcher:
 
     Args:
         name: the worker thread's name.
+        pool: run on this shared pool instead of a worker thread of its own.
     """
 
-    def __init__(self, name: str = "ugsdk-dispatcher") -> None:
+    def __init__(self, name: str = "ugsdk-dispatcher", *, pool: Optional["WorkerPool"] = None) -> None:
         self._name = name
+        self._pool = pool
+        self._draining = False  # a turn on the pool is queued or running
         self._cond = threading.Condition(threading.Lock())
         self._tasks: Deque[Task] = collections.deque()
         self._busy = False  # a task is running (on the worker or inline in a caller)
@@ -159,6 +173,12 @@ class Dispatcher:
         if self._pid != _PID:
             # Inherited through fork(): the parent's worker does not exist here.
             self._pid, self._worker, self._busy, self._runner = _PID, None, False, None
+            self._draining = False
+        if self._pool is not None:
+            if not self._draining:
+                self._draining = True
+                self._pool.submit(self._take_turn)
+            return
         if self._worker is None or not self._worker.is_alive():
             self._worker = threading.Thread(target=self._work, name=self._name, daemon=True)
             self._worker.start()
@@ -184,6 +204,29 @@ class Dispatcher:
                 with self._cond:
                     self._busy, self._runner = False, None
                     self._cond.notify_all()
+
+    def _take_turn(self) -> None:
+        # A job on the shared pool: run up to a batch of tasks, then give the thread back.
+        me = threading.current_thread()
+        for _ in range(_BATCH):
+            with self._cond:
+                if self._busy or not self._tasks:
+                    # Done; or a caller is running a task inline, and will hand the rest
+                    # back to the pool when it finishes.
+                    self._draining = False
+                    return
+                task = self._tasks.popleft()
+                self._busy, self._runner = True, me
+            try:
+                self._run(task)
+            finally:
+                with self._cond:
+                    self._busy, self._runner = False, None
+                    self._cond.notify_all()
+        with self._cond:
+            self._draining = False
+            if self._tasks:
+                self._ensure_worker()  # to the back of the pool's queue: the others' turn
 
     def _retire(self, me: threading.Thread) -> None:
         # Called with the lock held.

@@ -35,7 +35,7 @@ import random
 import threading
 import time
 import weakref
-from typing import Any, Callable, Dict, List, Optional, Protocol, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Protocol, Tuple, Union
 
 import attrs
 
@@ -47,6 +47,9 @@ from .models import Chat, CobrowseSession, Identity, Message
 from .retry import backoff_delay
 from .serde import structure
 from .transports.base import EventStream
+
+if TYPE_CHECKING:  # the hub imports this module
+    from .hub import EventHub
 
 __all__ = ["ReconnectPolicy", "PumpHost", "EventPump", "EventFeed", "CHAT_PAYLOAD_EVENTS", "IDENTITY_EVENTS"]
 
@@ -210,6 +213,8 @@ class EventPump:
         reconnect: waits between reconnection attempts.
         recv_timeout: how long one ``recv`` waits; bounds how soon a stop is noticed when a
             transport cannot be woken by ``close()``.
+        hub: follow the stream on this shared :class:`~ugsdk.hub.EventHub` instead of a
+            reader thread of the pump's own.
     """
 
     def __init__(
@@ -221,6 +226,7 @@ class EventPump:
         after: int = 0,
         reconnect: ReconnectPolicy = ReconnectPolicy(),
         recv_timeout: float = 1.0,
+        hub: Optional["EventHub"] = None,
     ) -> None:
         self.host = host
         self.dispatcher = dispatcher
@@ -240,6 +246,8 @@ class EventPump:
         self._saw_ended = False  # reader side: a chat.ended frame was handed on
         self._connected = False  # dispatcher side: chat.connected delivered, not yet disconnected
         self._reader: Optional[threading.Thread] = None
+        self._hub = hub
+        self._started = False
         self._stop_sent = False
         self._forked = False
         self._handlers: Dict[type, Callable[[Any], None]] = {
@@ -256,23 +264,26 @@ class EventPump:
     # -- control --------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the reader thread (once)."""
+        """Start reading (once): on a reader thread of its own, or on the hub."""
         with self._lock:
-            if self._reader is not None:
+            if self._started:
                 return
-            self._reader = threading.Thread(target=self._read_loop, name=f"ugsdk-chat-{self.chat_id}-reader", daemon=True)
+            self._started = True
+            if self._hub is None:
+                self._reader = threading.Thread(
+                    target=self._read_loop, name=f"ugsdk-chat-{self.chat_id}-reader", daemon=True
+                )
         _live_pumps.add(self)
-        self._reader.start()
+        if self._hub is not None:
+            self._hub.attach(self)
+        else:
+            assert self._reader is not None
+            self._reader.start()
 
     @property
     def alive(self) -> bool:
         """True while the pump delivers (started, not stopped, not inherited through fork)."""
-        return (
-            not self._forked
-            and self._reader is not None
-            and not self._stopping.is_set()
-            and not self.finished.is_set()
-        )
+        return not self._forked and self._started and not self._stopping.is_set() and not self.finished.is_set()
 
     @property
     def delivered_seq(self) -> int:
@@ -300,23 +311,29 @@ class EventPump:
             pump finishes as soon as the listener returns, and delivers nothing more).
         """
         self._stopping.set()
-        with self._lock:
-            stream = self._stream
-        if stream is not None:
-            _close_quietly(stream)
+        if self._hub is not None:
+            # The hub closes the stream on its reading thread, where the socket is watched.
+            self._hub.release(self)
+        else:
+            with self._lock:
+                stream = self._stream
+            if stream is not None:
+                _close_quietly(stream)
         self._send_stop()
-        if self._forked or self._reader is None:
+        if self._forked or not self._started:
             return True
         deadline = time.monotonic() + max(0.0, timeout)
-        if self._reader is not threading.current_thread():
-            self._reader.join(max(0.0, deadline - time.monotonic()))
+        reader = self._reader
+        if reader is not None and reader is not threading.current_thread():
+            reader.join(max(0.0, deadline - time.monotonic()))
+        reader_gone = reader is None or not reader.is_alive()
         if self.dispatcher.on_dispatcher:
-            return not self._reader.is_alive()
+            return reader_gone
         finished = self.finished.wait(max(0.0, deadline - time.monotonic()))
         # Let the dispatcher come to rest too, so that an event the caller emits next is
         # delivered right away rather than queued behind the pump's last step.
         self.dispatcher.wait_idle(max(0.0, deadline - time.monotonic()))
-        return finished and not self._reader.is_alive()
+        return finished and reader_gone
 
     def _post(self, message: PumpMessage) -> None:
         if self._stopping.is_set() and not isinstance(message, Stopped):
@@ -330,81 +347,154 @@ class EventPump:
             self._stop_sent = True
         self._post(Stopped())
 
-    # -- reader thread --------------------------------------------------------------------
+    # -- the reader's steps ---------------------------------------------------------------
+    #
+    # The same steps serve both drivers: the pump's own reader thread (below) and a shared
+    # EventHub (ugsdk.hub), which runs the blocking ones (opening, looking at the chat after
+    # a drop) on its pool and feeds frames to take_text() from its one reading thread. A
+    # pump is in one step at a time, so the reader-side fields need no lock.
+
+    def open_step(self) -> Tuple[Optional[EventStream], Optional[float]]:
+        """Open a connection (blocking).
+
+        Returns:
+            ``(stream, None)`` once open (``chat.connected`` is on its way); ``(None, delay)``
+            to try again after ``delay`` seconds; ``(None, None)`` when the pump is done.
+        """
+        if self._stopping.is_set():
+            return None, None
+        try:
+            stream = self.host.open_event_stream(self.chat_id, self._queued_seq)
+        except Exception as exc:  # refused, unreachable, or the token renewal failed
+            self._refusals += 1
+            return None, self._recover(exc)
+        self._refusals = 0
+        with self._lock:
+            stopping = self._stopping.is_set()
+            if not stopping:
+                self._stream = stream
+        if stopping:
+            _close_quietly(stream)
+            return None, None
+        self._post(Connected())
+        self._frames_read = 0
+        return stream, None
+
+    def take_text(self, text: str) -> None:
+        """One frame as received: hand it on once, in order, or report it (non-blocking)."""
+        self._frames_read += 1
+        frame = _parse_frame(text)
+        if frame is None:
+            self._post(Failure(DecodeError(f"events frame is not {{seq, event, data}}: {text[:80]!r}")))
+            return
+        if frame.seq <= self._queued_seq:
+            return  # a replay or a duplicate: already queued once
+        if frame.seq > self._queued_seq + MAX_SEQ_JUMP:
+            # No chat has that many events in between: a corrupt frame. Taking its seq
+            # would silence every real event after it.
+            self._post(Failure(DecodeError(f"events frame seq {frame.seq} jumps from {self._queued_seq}; dropped")))
+            return
+        if frame.seq > self._queued_seq + 1:
+            self._post(Gap(self._queued_seq))
+        self._queued_seq = frame.seq
+        self._saw_ended = self._saw_ended or frame.name == ev.CHAT_ENDED
+        self._post(frame)
+
+    def dropped_step(self, stream: EventStream, error: BaseException) -> Optional[float]:
+        """The connection failed with ``error`` (may block: it may look at the chat).
+
+        Returns:
+            Seconds to wait before connecting again, or ``None`` when the pump is done.
+        """
+        with self._lock:
+            if self._stream is stream:
+                self._stream = None
+        _close_quietly(stream)
+        self._post(Disconnected())
+        if self._stopping.is_set():
+            return None
+        if isinstance(error, EventStreamClosed):
+            if self._frames_read:
+                # This connection delivered: the next waits start small again.
+                self._attempt, self._refreshed = 0, False
+            if error.code == 1000 and (self._saw_ended or self._chat_has_ended()):
+                # The server says the chat ended; make sure chat.ended is delivered.
+                self._post(Closed())
+                return None
+            log.info("events of chat %s dropped (%s); reconnecting", self.chat_id, error)
+        return self._recover(error)
+
+    def reader_failed(self, error: BaseException) -> None:
+        """A step failed in a way it did not expect: report, and end (never silently)."""
+        log.error("events reader of chat %s failed", self.chat_id, exc_info=error)
+        self._post(Failure(error))
+        self.reader_done()
+
+    def reader_done(self) -> None:
+        """The driver is done with this pump: its last message goes to the dispatcher."""
+        self._send_stop()
+
+    @property
+    def stopping(self) -> bool:
+        """Whether the pump was told to stop (its driver lets it go)."""
+        return self._stopping.is_set()
+
+    # -- the pump's own reader thread -----------------------------------------------------
 
     def _read_loop(self) -> None:
         mark_library_thread()
         try:
             while not self._stopping.is_set():
-                try:
-                    stream = self.host.open_event_stream(self.chat_id, self._queued_seq)
-                except Exception as exc:  # refused, unreachable, or the token renewal failed
-                    self._refusals += 1
-                    if not self._recover(exc):
+                stream, delay = self.open_step()
+                if stream is not None:
+                    try:
+                        self._read_stream(stream)  # returns only once the pump is stopping
+                    except Exception as exc:  # dropped, or a transport that broke its contract
+                        delay = self.dropped_step(stream, exc)
+                    else:
+                        with self._lock:
+                            self._stream = None
+                        _close_quietly(stream)
                         return
-                    continue
-                self._refusals = 0
-                with self._lock:
-                    self._stream = stream
-                if self._stopping.is_set():
-                    _close_quietly(stream)
+                if delay is None or (delay > 0 and self._stopping.wait(delay)):
                     return
-                self._post(Connected())
-                self._frames_read = 0
-                try:
-                    self._read_stream(stream)  # returns only once the pump is stopping
-                except EventStreamClosed as exc:
-                    self._post(Disconnected())
-                    if self._stopping.is_set():
-                        return
-                    if self._frames_read:
-                        # This connection delivered: the next waits start small again.
-                        self._attempt, self._refreshed = 0, False
-                    if exc.code == 1000 and (self._saw_ended or self._chat_has_ended()):
-                        # The server says the chat ended; make sure chat.ended is delivered.
-                        self._post(Closed())
-                        return
-                    log.info("events of chat %s dropped (%s); reconnecting", self.chat_id, exc)
-                    if not self._recover(exc):
-                        return
-                except Exception as exc:  # a transport that broke its contract: go on all the same
-                    self._post(Disconnected())
-                    if self._stopping.is_set() or not self._recover(exc):
-                        return
-                finally:
-                    with self._lock:
-                        self._stream = None
-                    _close_quietly(stream)
         except Exception as exc:  # never die silently: report and stop cleanly
-            log.exception("events reader of chat %s failed", self.chat_id)
-            self._post(Failure(exc))
+            self.reader_failed(exc)
         finally:
             self._send_stop()
 
-    def _recover(self, error: BaseException) -> bool:
-        """After a refused or lost connection: True to connect again (after any wait)."""
+    def _read_stream(self, stream: EventStream) -> None:
+        """Read frames until the stream fails (raises) or the pump stops."""
+        while not self._stopping.is_set():
+            text = stream.recv(self.recv_timeout)
+            if text is not None:
+                self.take_text(text)
+
+    def _recover(self, error: BaseException) -> Optional[float]:
+        """After a refused or lost connection: seconds to wait before connecting again
+        (0: at once), or ``None`` to give up."""
         code = error.code if isinstance(error, EventStreamClosed) else None
         if code == 4404:
             self._finish("chat unknown", error)
-            return False
+            return None
         if code == 4401:
             # Always drop the refused token (else every retry presents it again); reconnect at
             # once the first time, and back off when a fresh token was refused too.
             self.host.refresh_token()
             if not self._refreshed:
                 self._refreshed = True
-                return True
+                return 0.0
         if self._refusals >= 2 or not isinstance(error, UgsdkError):
             # One refusal is a blip; a second in a row (or a failure we did not expect) is news.
             self._post(Failure(error))
         limit = self.reconnect.max_attempts
         if limit is not None and self._attempt + 1 >= limit:
             self._finish(f"gave up after {limit} attempts", error)
-            return False
-        if not self._wait_before_retry(self._attempt, error):
-            return False
+            return None
+        delay = self.reconnect.delay(self._attempt)
         self._attempt += 1
-        return True
+        log.info("events of chat %s: %s; next attempt in %.2fs", self.chat_id, error, delay)
+        return delay
 
     def _chat_has_ended(self) -> bool:
         """After a close meaning "chat ended": whether the chat really has (else reconnect)."""
@@ -416,35 +506,6 @@ class EventPump:
         if not ended:
             self._post(Failure(EventStreamClosed("events stream closed as ended, but the chat goes on", code=1000)))
         return ended
-
-    def _read_stream(self, stream: EventStream) -> None:
-        """Read frames until the stream fails (raises) or the pump stops."""
-        while not self._stopping.is_set():
-            text = stream.recv(self.recv_timeout)
-            if text is None:
-                continue
-            self._frames_read += 1
-            frame = _parse_frame(text)
-            if frame is None:
-                self._post(Failure(DecodeError(f"events frame is not {{seq, event, data}}: {text[:80]!r}")))
-                continue
-            if frame.seq <= self._queued_seq:
-                continue  # a replay or a duplicate: already queued once
-            if frame.seq > self._queued_seq + MAX_SEQ_JUMP:
-                # No chat has that many events in between: a corrupt frame. Taking its seq
-                # would silence every real event after it.
-                self._post(Failure(DecodeError(f"events frame seq {frame.seq} jumps from {self._queued_seq}; dropped")))
-                continue
-            if frame.seq > self._queued_seq + 1:
-                self._post(Gap(self._queued_seq))
-            self._queued_seq = frame.seq
-            self._saw_ended = self._saw_ended or frame.name == ev.CHAT_ENDED
-            self._post(frame)
-
-    def _wait_before_retry(self, attempt: int, error: BaseException) -> bool:
-        delay = self.reconnect.delay(attempt)
-        log.info("events of chat %s: %s; next attempt in %.2fs", self.chat_id, error, delay)
-        return not self._stopping.wait(delay)
 
     def _finish(self, reason: str, error: BaseException) -> None:
         self.reason = reason

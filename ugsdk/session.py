@@ -18,7 +18,7 @@ import logging
 import threading
 import time
 import weakref
-from typing import Any, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 import attrs
 
@@ -31,6 +31,9 @@ from .models import Chat, ChatSurvey, Message, ProhibitedFileTypes
 from .serde import structure, unstructure
 from .store import ChatStore
 from .transports.base import EventStream
+
+if TYPE_CHECKING:  # the hub is imported by whoever makes one
+    from .hub import EventHub
 
 __all__ = ["ChatSession", "is_chat_listener"]
 
@@ -59,6 +62,7 @@ class ChatSession:
             ``fetch_messages``).
         identifier: the end user's identifier when known before any token exchange (a
             :class:`~ugsdk.JWTSigner`'s), for the store key.
+        hub: a shared :class:`~ugsdk.hub.EventHub` to follow live events on.
     """
 
     def __init__(
@@ -72,6 +76,7 @@ class ChatSession:
         shutdown_timeout: float,
         replay_history: bool = False,
         identifier: Optional[str] = None,
+        hub: Optional["EventHub"] = None,
     ) -> None:
         self.requester = requester
         self.store = store
@@ -90,7 +95,9 @@ class ChatSession:
         self.reconnect = reconnect
         self.shutdown_timeout = shutdown_timeout
         self.listeners = ev.Listeners()
-        self.dispatcher = Dispatcher()
+        #: The shared hub that follows this client's live events, if it was given one.
+        self.hub = hub
+        self.dispatcher = Dispatcher(pool=hub.pool if hub is not None else None)
         self.lock = threading.RLock()
         #: Held by create_chat from its check to its end, so that two threads sharing a
         #: client never open two chats.
@@ -376,7 +383,9 @@ class ChatSession:
             if after is None:
                 known, seq = self._live_from
                 after = seq if known == chat.id else (0 if self.replay_history else chat.event_seq)
-            pump = EventPump(_PumpLink(self, options), self.dispatcher, chat.id, after=after, reconnect=self.reconnect)
+            pump = EventPump(
+                _PumpLink(self, options), self.dispatcher, chat.id, after=after, reconnect=self.reconnect, hub=self.hub
+            )
             self.pump = pump
         pump.start()
 

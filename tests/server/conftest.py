@@ -24,12 +24,21 @@ API = "/api/v2"
 
 
 @pytest.fixture
-def make_client(make_http_client: Callable[..., ugsdk.Client]) -> Callable[..., ugsdk.Client]:
+def hub() -> Optional[ugsdk.EventHub]:
+    """Clients follow events on threads of their own; the events modules override this to
+    run each test on a shared hub too."""
+    return None
+
+
+@pytest.fixture
+def make_client(make_http_client: Callable[..., ugsdk.Client], hub: Optional[ugsdk.EventHub]) -> Callable[..., ugsdk.Client]:
     """``make_client(identifier="u1", **options)``: the root ``make_http_client``, replaying
-    each chat's history as live events (these tests compare with the server's event log)."""
+    each chat's history as live events (these tests compare with the server's event log),
+    following them on ``hub`` when there is one."""
 
     def make(*args: Any, **options: Any) -> ugsdk.Client:
         options.setdefault("replay_history", True)
+        options.setdefault("hub", hub)
         return make_http_client(*args, **options)
 
     return make

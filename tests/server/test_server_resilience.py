@@ -6,7 +6,7 @@ log, so "nothing lost, nothing doubled" is checked event by event.
 
 import sys
 import threading
-from typing import Any, Callable, List, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 import pytest
 
@@ -20,6 +20,12 @@ if sys.version_info[:3] == (3, 13, 0):
     # _wakeup on a closed server) when a server stops with connections open, as these
     # restarts do; 3.13.1 fixed it. The exception is asyncio's own, reported as unraisable.
     pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+@pytest.fixture
+def hub(either_hub: Optional[ugsdk.EventHub]) -> Optional[ugsdk.EventHub]:
+    """Each test here runs twice: clients with threads of their own, and on a shared hub."""
+    return either_hub
 
 FAST = ReconnectPolicy(base=0.01, cap=0.05)
 

@@ -8,7 +8,7 @@ scripting facade (``Sandbox``) both work through it.
 from __future__ import annotations
 
 import threading
-from typing import Dict, Hashable, Tuple
+from typing import Any, Callable, Dict, Hashable, Tuple
 
 import attrs
 
@@ -26,7 +26,32 @@ from .seed import bare_tenant, populate_demo
 from .staff import Roster
 from .tokens import TokenRegistry
 
-__all__ = ["SandboxState", "StoredResponse"]
+__all__ = ["SandboxState", "StoredResponse", "WakingCondition"]
+
+
+class WakingCondition(threading.Condition):
+    """A condition that also calls the wake callbacks of streams followed by a hub (which
+    wait on no condition): whatever wakes waiting readers wakes those streams too."""
+
+    def __init__(self, lock: Any) -> None:
+        super().__init__(lock)
+        self._wakers: Dict[int, Callable[[], None]] = {}
+
+    def add_waker(self, key: int, wake: Callable[[], None]) -> None:
+        """Call ``wake`` on every notify until :meth:`remove_waker` (``key``: the stream's id)."""
+        with self:
+            self._wakers[key] = wake
+
+    def remove_waker(self, key: int) -> None:
+        """Stop calling the waker added with ``key``."""
+        with self:
+            self._wakers.pop(key, None)
+
+    def notify_all(self) -> None:
+        """Wake every waiting thread and every watching stream's hub."""
+        super().notify_all()
+        for wake in list(self._wakers.values()):
+            wake()
 
 
 @attrs.frozen
@@ -67,7 +92,7 @@ class SandboxState:
         self.route_index = RouteIndex.of(routes)
         self.lock = threading.RLock()
         # One condition for every chat's log: few readers, and one lock keeps it simple.
-        self.condition = threading.Condition(self.lock)
+        self.condition = WakingCondition(self.lock)
         self.ids = IdSource(seed)
         self.tenant = bare_tenant()
         self.roster = Roster(self.ids)

@@ -60,6 +60,7 @@ class SandboxEventStream:
         self._sent = 0
         self._repeat: Optional[str] = None
         self._ended = False
+        self._wake: Optional[Callable[[], None]] = None  # a hub's, once it follows the stream
         # Why the stream is over, as (message, code, reason); each recv raises a fresh error.
         self._closed: Optional[Tuple[str, Optional[int], str]] = None
 
@@ -88,6 +89,32 @@ class SandboxEventStream:
                 if hold is not None:
                     remaining = min(remaining, max(hold, 0.001))
                 self._condition.wait(remaining)
+
+    def watch(self, wake: Callable[[], None]) -> Optional[int]:
+        """Be followed by a hub: ``wake`` is called whenever the sandbox wakes its readers
+        (a new event, a clock move, expired tokens) and when this stream is closed.
+
+        Returns:
+            ``None``: there is no descriptor to watch.
+        """
+        waker = getattr(self._condition, "add_waker", None)
+        if waker is not None:
+            waker(id(self), wake)
+        self._wake = wake
+        return None
+
+    def recv_nowait(self) -> Optional[str]:
+        """The next frame if one is due now, else ``None``; never waits.
+
+        Raises:
+            StreamClosed: as :meth:`recv`.
+        """
+        return self.recv(0.0)
+
+    def keepalive(self) -> float:
+        """Nothing to ping in process; the hub looks again within a second, for what comes
+        due with time alone (a held-back frame, an expired token)."""
+        return 1.0
 
     def _next_frame(self) -> Tuple[Optional[str], Optional[float]]:
         # Returns (frame, None) to deliver, (None, seconds) when a frame is held back by the
@@ -127,7 +154,12 @@ class SandboxEventStream:
         with self._condition:
             if self._closed is None:
                 self._closed = ("closed by client", 1000, "closed by client")
+            remove = getattr(self._condition, "remove_waker", None)
+            if remove is not None:
+                remove(id(self))
             self._condition.notify_all()
+        if self._wake is not None:
+            self._wake()
 
     def __repr__(self) -> str:
         return f"<SandboxEventStream last_seq={self._last} closed={self._closed is not None}>"

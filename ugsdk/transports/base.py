@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import IO, Any, Iterable, Iterator, Mapping, Optional, Protocol, Tuple, Union, runtime_checkable
+from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Optional, Protocol, Tuple, Union, runtime_checkable
 from urllib.parse import urlsplit
 
 import attrs
@@ -25,6 +25,7 @@ __all__ = [
     "Timeout",
     "Transport",
     "EventStream",
+    "WatchableStream",
     "DEFAULT",
     "SECRET_HEADERS",
     "redact_headers",
@@ -277,6 +278,48 @@ class EventStream(Protocol):
 
     def close(self) -> None:
         """Close the connection; safe to call more than once and from another thread."""
+        ...
+
+
+@runtime_checkable
+class WatchableStream(EventStream, Protocol):
+    """An events stream that a shared :class:`~ugsdk.hub.EventHub` can follow with no thread
+    of its own: instead of blocking in ``recv``, it says when a frame may be waiting.
+
+    A stream without these methods is still followed by a hub, which then asks it with
+    ``recv(0)`` at short intervals.
+    """
+
+    def watch(self, wake: Callable[[], None]) -> Optional[int]:
+        """Switch to non-blocking reading.
+
+        Args:
+            wake: to be called (from any thread, quickly, without locks of the caller's) when
+                a frame may be waiting or the stream ended, by a stream with no descriptor.
+
+        Returns:
+            A file descriptor that turns readable when a frame may be waiting (the hub's
+            selector watches it), or ``None`` when the stream calls ``wake`` itself.
+        """
+        ...
+
+    def recv_nowait(self) -> Optional[str]:
+        """The next text frame if one is complete now, else ``None``; never blocks.
+
+        Raises:
+            EventStreamClosed: the connection closed (``code`` tells why).
+        """
+        ...
+
+    def keepalive(self) -> float:
+        """Do the connection's periodic work (pings, the pong deadline).
+
+        Returns:
+            Seconds until it needs calling again.
+
+        Raises:
+            EventStreamClosed: the connection is dead (no answer to a ping).
+        """
         ...
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from ..errors import ConnectError, EventStreamClosed
 from .base import EventStream, Request, Response, Timeout
@@ -79,6 +79,22 @@ class _MemoryEventStream:
             if isinstance(exc, StreamClosed):
                 raise _closed(exc) from exc
             raise
+
+    def watch(self, wake: Callable[[], None]) -> Optional[int]:
+        """Be followed by a hub: the sandbox calls ``wake`` when there may be news."""
+        return self._inner.watch(wake)
+
+    def recv_nowait(self) -> Optional[str]:
+        """The next frame if one is due now, else ``None``.
+
+        Raises:
+            EventStreamClosed: as :meth:`recv`.
+        """
+        return self.recv(0.0)
+
+    def keepalive(self) -> float:
+        """Seconds until the hub should look again with nothing woken (see the sandbox's)."""
+        return self._inner.keepalive()
 
     def close(self) -> None:
         """Close the stream; a ``recv`` blocked in another thread wakes and raises."""

@@ -15,7 +15,7 @@ import ssl
 import struct
 import threading
 import time
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Optional, Tuple, Union
 from urllib.parse import urlencode
 
 import websocket
@@ -140,40 +140,90 @@ class WebSocketEventStream:
         """
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
-            if self._closed.is_set():
-                raise EventStreamClosed("events stream closed by the client")
-            now = time.monotonic()
-            waiting = self._unanswered_since
-            if waiting is not None and now - waiting >= self._pong_timeout:
-                self._abort()
-                raise EventStreamClosed(f"events connection silent {now - waiting:.1f}s after a ping: no pong")
-            if now - self._last_ping >= self._ping_interval:
-                self._ping()
-                now = time.monotonic()
-            remaining = deadline - now
+            wake = self.keepalive()
+            remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            wake = min(remaining, self._ping_interval)
-            if waiting is not None:
-                wake = min(wake, max(0.001, waiting + self._pong_timeout - now))
-            self._ws.settimeout(wake)
+            self._ws.settimeout(min(remaining, wake))
             try:
-                opcode, frame = self._ws.recv_data_frame(control_frame=True)
+                text = self._read_frame()
             except (websocket.WebSocketTimeoutException, socket.timeout):
                 continue
-            except (websocket.WebSocketConnectionClosedException, OSError, websocket.WebSocketException) as exc:
-                if self._closed.is_set():
-                    raise EventStreamClosed("events stream closed by the client") from None
-                raise EventStreamClosed(f"events connection dropped: {exc}") from None
-            self._unanswered_since = None  # any frame at all shows the peer is there
-            if opcode == websocket.ABNF.OPCODE_TEXT:
-                data = frame.data if hasattr(frame, "data") else frame
-                return data.decode("utf-8") if isinstance(data, bytes) else str(data)
-            if opcode == websocket.ABNF.OPCODE_CLOSE:
-                code, reason = _close_status(frame.data)
-                self._closed.set()
-                raise EventStreamClosed(f"events stream closed by the server ({code})", code=code, reason=reason)
-            # Pings are answered inside websocket-client; pongs and binary frames carry no events.
+            if text is not None:
+                return text
+
+    def watch(self, wake: Callable[[], None]) -> Optional[int]:
+        """Switch to non-blocking reads for a hub's selector; returns the socket's descriptor
+        (``wake`` is not needed: the socket itself turns readable)."""
+        sock = self._ws.sock
+        if sock is None:
+            raise EventStreamClosed("events connection dropped before it was watched")
+        self._ws.settimeout(0.0)
+        return int(sock.fileno())
+
+    def recv_nowait(self) -> Optional[str]:
+        """The next text frame if it has fully arrived, else ``None`` (after :meth:`watch`).
+
+        A frame that has only partly arrived stays buffered in websocket-client, which picks
+        up where it stopped on the next call.
+
+        Raises:
+            EventStreamClosed: as :meth:`recv`.
+        """
+        while True:
+            try:
+                text = self._read_frame()
+            except (BlockingIOError, ssl.SSLWantReadError, websocket.WebSocketTimeoutException, socket.timeout):
+                return None
+            if text is not None:
+                return text
+
+    def keepalive(self) -> float:
+        """Ping when due and enforce the pong deadline.
+
+        Returns:
+            Seconds until this needs calling again.
+
+        Raises:
+            EventStreamClosed: closed by the client, or silent too long after a ping.
+        """
+        if self._closed.is_set():
+            raise EventStreamClosed("events stream closed by the client")
+        now = time.monotonic()
+        waiting = self._unanswered_since
+        if waiting is not None and now - waiting >= self._pong_timeout:
+            self._abort()
+            raise EventStreamClosed(f"events connection silent {now - waiting:.1f}s after a ping: no pong")
+        if now - self._last_ping >= self._ping_interval:
+            self._ping()
+            now = time.monotonic()
+            waiting = self._unanswered_since
+        wake = max(0.001, self._last_ping + self._ping_interval - now)
+        if waiting is not None:
+            wake = min(wake, max(0.001, waiting + self._pong_timeout - now))
+        return wake
+
+    def _read_frame(self) -> Optional[str]:
+        # One frame off the socket: its text, or None for a control or binary frame. Timeouts
+        # and would-block errors pass through to the caller.
+        try:
+            opcode, frame = self._ws.recv_data_frame(control_frame=True)
+        except (websocket.WebSocketTimeoutException, socket.timeout, BlockingIOError, ssl.SSLWantReadError):
+            raise
+        except (websocket.WebSocketConnectionClosedException, OSError, websocket.WebSocketException) as exc:
+            if self._closed.is_set():
+                raise EventStreamClosed("events stream closed by the client") from None
+            raise EventStreamClosed(f"events connection dropped: {exc}") from None
+        self._unanswered_since = None  # any frame at all shows the peer is there
+        if opcode == websocket.ABNF.OPCODE_TEXT:
+            data = frame.data if hasattr(frame, "data") else frame
+            return data.decode("utf-8") if isinstance(data, bytes) else str(data)
+        if opcode == websocket.ABNF.OPCODE_CLOSE:
+            code, reason = _close_status(frame.data)
+            self._closed.set()
+            raise EventStreamClosed(f"events stream closed by the server ({code})", code=code, reason=reason)
+        # Pings are answered inside websocket-client; pongs and binary frames carry no events.
+        return None
 
     def _ping(self) -> None:
         self._last_ping = time.monotonic()
