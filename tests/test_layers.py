@@ -31,6 +31,8 @@ LAYERS: Dict[str, int] = {
     "events": 3,
     "dispatch": 3,
     "live": 4,
+    "workpool": 4,
+    "hub": 5,
     "_requester": 4,
     "session": 5,
     "client": 6,

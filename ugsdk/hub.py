@@ -290,6 +290,10 @@ class EventHub:
         self._commands.clear()
         self._timers = []
         self._thread = None
+        self._close_selector()
+
+    def _close_selector(self) -> None:
+        # Called with the lock held (or in a forked child, where no other thread runs).
         for closable in (self._selector, self._wake_r, self._wake_w):
             try:
                 if closable is not None:
@@ -337,7 +341,9 @@ class EventHub:
                     idle_since = None
                 elif self._closing or (idle_since is not None and now - idle_since >= _IDLE_EXIT):
                     if self._thread is me:
+                        # Nothing is left open while idle: the next follow makes them anew.
                         self._thread = None
+                        self._close_selector()
                     return
                 elif idle_since is None:
                     idle_since = now

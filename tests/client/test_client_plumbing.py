@@ -587,7 +587,7 @@ EXPORTS = [
     "ChatHistoryEntry", "ChatHistoryPage", "ChatRating", "ChatRequest", "ChatStateError", "ChatStatus",
     "ChatStore", "ChatSurvey", "Client", "CobrowseCode", "CobrowseSession", "Company", "ConflictError",
     "ConnectError", "ContentCard", "CustomData", "CustomDataField", "DEFAULT_TIMEOUT", "DecodeError",
-    "Email", "EmailRequest", "EmailStatus", "EndUser", "Event", "EventStreamClosed",
+    "Email", "EmailRequest", "EmailStatus", "EndUser", "Event", "EventHub", "EventStreamClosed",
     "ExternalChatTransfer", "FeedOverflowError", "FileChatStore", "Identity", "JWTSigner",
     "LanguageOption", "MemoryChatStore", "MenuChannel", "MenuItem", "MenuResponse", "Message",
     "MessageButton", "MessageFile", "MessageForm", "MessageType", "NotFoundError", "NotiEvent",

@@ -24,6 +24,7 @@ def hub(either_hub: Optional[ugsdk.EventHub]) -> Optional[ugsdk.EventHub]:
     """Each test here runs twice: clients with threads of their own, and on a shared hub."""
     return either_hub
 
+
 def _frames(texts: List[str]) -> List[Tuple[int, str]]:
     out = []
     for text in texts:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import attrs
 
@@ -57,14 +57,30 @@ class EventLog:
     def __init__(self, condition: threading.Condition) -> None:
         self._events: List[Event] = []
         self._condition = condition
+        # Streams of this chat that wait on no condition (followed by a hub or the server's
+        # event loop): woken by this chat's events only, not by every chat's.
+        self._wakers: Dict[int, Callable[[], None]] = {}
+        self._notify_threads: Callable[[], None] = getattr(condition, "notify_threads", condition.notify_all)
 
     def append(self, event: str, data: Any, at: float) -> Event:
         """Add an event and wake every waiting reader."""
         with self._condition:
             entry = Event(len(self._events) + 1, event, data, at)
             self._events.append(entry)
-            self._condition.notify_all()
+            self._notify_threads()
+            for wake in list(self._wakers.values()):
+                wake()
             return entry
+
+    def add_waker(self, key: int, wake: Callable[[], None]) -> None:
+        """Call ``wake`` after each append until :meth:`remove_waker` (``key``: the stream's id)."""
+        with self._condition:
+            self._wakers[key] = wake
+
+    def remove_waker(self, key: int) -> None:
+        """Stop calling the waker added with ``key``."""
+        with self._condition:
+            self._wakers.pop(key, None)
 
     def get(self, seq: int) -> Optional[Event]:
         """The event with this ``seq``, or ``None`` if it has not happened yet."""

@@ -62,8 +62,6 @@ T = TypeVar("T")
 
 #: Seconds between the server's WebSocket pings (wire contract).
 PING_INTERVAL = 20.0
-#: The longest a blocked ``stream.recv`` waits before the socket loop looks around again.
-RECV_SLICE = 0.5
 #: How long start, restart and close wait for the server thread.
 _STEP_TIMEOUT = 5.0
 #: Replaces aiohttp's default ``Server`` header, which names the Python and aiohttp versions.
@@ -79,7 +77,6 @@ def serve(
     port: int = 0,
     max_body_size: int = 64 * 1024 * 1024,
     http_workers: int = 16,
-    event_workers: int = 64,
 ) -> "SandboxServer":
     """Serve ``sandbox`` over HTTP and WebSocket from a background thread.
 
@@ -93,8 +90,8 @@ def serve(
         max_body_size: the largest request body (and multipart part) accepted, in bytes;
             keep it above the sandbox's upload ``max_size`` so the sandbox, not the server,
             refuses oversize files.
-        http_workers: threads answering HTTP requests.
-        event_workers: threads waiting on live event streams (one per open socket at most).
+        http_workers: threads answering HTTP requests (live event sockets need none: the
+            event loop serves them all).
 
     Returns:
         The running :class:`SandboxServer`; close it (or use it as a context manager).
@@ -108,7 +105,6 @@ def serve(
         port=port,
         max_body_size=max_body_size,
         http_workers=http_workers,
-        event_workers=event_workers,
     )
     server.start()
     return server
@@ -185,7 +181,6 @@ class SandboxServer:
         port: int = 0,
         max_body_size: int = 64 * 1024 * 1024,
         http_workers: int = 16,
-        event_workers: int = 64,
     ) -> None:
         self.sandbox = sandbox
         self.host = host
@@ -204,10 +199,7 @@ class SandboxServer:
         self._listener: Optional[asyncio.AbstractServer] = None
         self._handlers: Set[web.RequestHandler] = set()  # connections (aiohttp's take no weakref)
         self._ids = itertools.count(1)
-        # Two pools: event sockets park a thread in stream.recv for up to RECV_SLICE each,
-        # and must never starve the threads answering plain requests.
         self._http_pool = concurrent.futures.ThreadPoolExecutor(http_workers, thread_name_prefix="ugsdk-sandbox-http")
-        self._events_pool = concurrent.futures.ThreadPoolExecutor(event_workers, thread_name_prefix="ugsdk-sandbox-events")
 
     # -- public ---------------------------------------------------------------------------
 
@@ -341,14 +333,12 @@ class SandboxServer:
         return future.result(_STEP_TIMEOUT * 2)
 
     def _shutdown_pools(self, deadline: float) -> None:
-        for pool in (self._http_pool, self._events_pool):
-            pool.shutdown(wait=False, cancel_futures=True)
-        # Workers finish their current item (a recv slice at most) and exit; wait for them
-        # within the deadline so that close() leaves no thread behind.
-        for pool in (self._http_pool, self._events_pool):
-            workers: Set[threading.Thread] = set(getattr(pool, "_threads", ()))
-            for worker in workers:
-                worker.join(max(0.0, deadline - time.monotonic()))
+        self._http_pool.shutdown(wait=False, cancel_futures=True)
+        # Workers finish their current request and exit; wait for them within the deadline
+        # so that close() leaves no thread behind.
+        workers: Set[threading.Thread] = set(getattr(self._http_pool, "_threads", ()))
+        for worker in workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
 
     async def _listen(self, port: int) -> None:
         app = web.Application(client_max_size=self._max_body_size)
@@ -525,9 +515,20 @@ class SandboxServer:
         return ws
 
     async def _pump(self, sock: _Socket, stream: SandboxEventStream, scripted: Optional[EventsClose]) -> None:
+        # Every socket is served on the event loop, with no thread of its own: the stream
+        # wakes the loop when its chat has news, and is then read without blocking.
         loop = asyncio.get_running_loop()
         ws = sock.ws
         reader = asyncio.ensure_future(_drain(ws))
+        news = asyncio.Event()
+
+        def wake() -> None:  # from any thread, perhaps under the sandbox's lock
+            try:
+                loop.call_soon_threadsafe(news.set)
+            except RuntimeError:  # the loop is closed: the server is gone
+                pass
+
+        stream.watch(wake)
         sent = 0
         try:
             while True:
@@ -537,26 +538,20 @@ class SandboxServer:
                 if scripted is not None and sent >= scripted.frames:
                     await _end(sock, scripted.code, "closed by the server (sandbox fault)")
                     return
-                recv = loop.run_in_executor(self._events_pool, stream.recv, RECV_SLICE)
-                waiters: Set["asyncio.Future[Any]"] = {recv, reader, sock.stop}
-                done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-                if recv not in done:
-                    # The client left or the server stops: wake the worker parked in recv.
-                    stream.close()
-                    await asyncio.wait({recv}, timeout=RECV_SLICE * 4)
-                    if not recv.done():
-                        recv.cancel()
-                    elif not recv.cancelled():
-                        recv.exception()  # retrieved: a close error is expected here
-                    if reader in done:
-                        return
-                    continue  # sock.stop is set: the top of the loop ends the socket
+                news.clear()
                 try:
-                    frame = recv.result()
+                    frame = stream.recv_nowait()
                 except StreamClosed as closed:
                     await _end(sock, closed.code, closed.reason)
                     return
                 if frame is None:
+                    waiting: "asyncio.Future[Any]" = asyncio.ensure_future(news.wait())
+                    waiters: Set["asyncio.Future[Any]"] = {waiting, reader, sock.stop}
+                    done, _ = await asyncio.wait(waiters, timeout=stream.keepalive(), return_when=asyncio.FIRST_COMPLETED)
+                    if not waiting.done():
+                        waiting.cancel()
+                    if reader in done:
+                        return  # the client left
                     continue
                 try:
                     await ws.send_str(frame)

@@ -30,8 +30,9 @@ __all__ = ["SandboxState", "StoredResponse", "WakingCondition"]
 
 
 class WakingCondition(threading.Condition):
-    """A condition that also calls the wake callbacks of streams followed by a hub (which
-    wait on no condition): whatever wakes waiting readers wakes those streams too."""
+    """A condition that also calls the wake callbacks of streams that wait on no condition
+    (followed by a hub, or by the server's event loop): whatever wakes every waiting reader
+    (a clock move, expired tokens) wakes those streams too."""
 
     def __init__(self, lock: Any) -> None:
         super().__init__(lock)
@@ -48,10 +49,15 @@ class WakingCondition(threading.Condition):
             self._wakers.pop(key, None)
 
     def notify_all(self) -> None:
-        """Wake every waiting thread and every watching stream's hub."""
+        """Wake every waiting thread and every watching stream."""
         super().notify_all()
         for wake in list(self._wakers.values()):
             wake()
+
+    def notify_threads(self) -> None:
+        """Wake the waiting threads only (news of one chat, whose own streams are woken by
+        its log)."""
+        super().notify_all()
 
 
 @attrs.frozen

@@ -60,7 +60,8 @@ class SandboxEventStream:
         self._sent = 0
         self._repeat: Optional[str] = None
         self._ended = False
-        self._wake: Optional[Callable[[], None]] = None  # a hub's, once it follows the stream
+        self._wake: Optional[Callable[[], None]] = None  # set by watch()
+        self._hold: Optional[float] = None  # seconds until a held-back frame is due
         # Why the stream is over, as (message, code, reason); each recv raises a fresh error.
         self._closed: Optional[Tuple[str, Optional[int], str]] = None
 
@@ -91,16 +92,19 @@ class SandboxEventStream:
                 self._condition.wait(remaining)
 
     def watch(self, wake: Callable[[], None]) -> Optional[int]:
-        """Be followed by a hub: ``wake`` is called whenever the sandbox wakes its readers
-        (a new event, a clock move, expired tokens) and when this stream is closed.
+        """Be read without blocking: ``wake`` is called (perhaps under the sandbox's lock:
+        it must only take note) when this chat has a new event, when the sandbox wakes every
+        reader (a clock move, expired tokens), and when this stream is closed.
 
         Returns:
             ``None``: there is no descriptor to watch.
         """
-        waker = getattr(self._condition, "add_waker", None)
-        if waker is not None:
-            waker(id(self), wake)
-        self._wake = wake
+        with self._condition:
+            self._wake = wake
+            self._log.add_waker(id(self), wake)
+            add = getattr(self._condition, "add_waker", None)
+            if add is not None:
+                add(id(self), wake)
         return None
 
     def recv_nowait(self) -> Optional[str]:
@@ -112,9 +116,11 @@ class SandboxEventStream:
         return self.recv(0.0)
 
     def keepalive(self) -> float:
-        """Nothing to ping in process; the hub looks again within a second, for what comes
-        due with time alone (a held-back frame, an expired token)."""
-        return 1.0
+        """Seconds until a reader woken by nothing should look again: when a held-back
+        frame comes due, and at least every second for what time alone brings (an expired
+        token, timers that came due)."""
+        hold = self._hold
+        return 1.0 if hold is None else max(0.001, min(1.0, hold))
 
     def _next_frame(self) -> Tuple[Optional[str], Optional[float]]:
         # Returns (frame, None) to deliver, (None, seconds) when a frame is held back by the
@@ -131,12 +137,14 @@ class SandboxEventStream:
             self._close("connection dropped (sandbox fault)", None, "dropped")
         if not self._authorized():
             self._close("the end-user token expired", 4401, "token expired")
+        self._hold = None
         event = self._log.get(self._last + 1)
         if event is None:
             return None, None
         delay = self._faults.frame_delay
         if delay > 0 and self._now() < event.at + delay:
-            return None, event.at + delay - self._now()
+            self._hold = event.at + delay - self._now()
+            return None, self._hold
         self._last = event.seq
         self._sent += 1
         self._ended = event.event == ENDED
@@ -154,12 +162,14 @@ class SandboxEventStream:
         with self._condition:
             if self._closed is None:
                 self._closed = ("closed by client", 1000, "closed by client")
-            remove = getattr(self._condition, "remove_waker", None)
-            if remove is not None:
-                remove(id(self))
-            self._condition.notify_all()
-        if self._wake is not None:
-            self._wake()
+            wake, self._wake = self._wake, None
+            if wake is not None:
+                self._log.remove_waker(id(self))
+                getattr(self._condition, "remove_waker", lambda key: None)(id(self))
+            # A reader blocked in recv wakes; the other chats' streams need not.
+            getattr(self._condition, "notify_threads", self._condition.notify_all)()
+        if wake is not None:
+            wake()
 
     def __repr__(self) -> str:
         return f"<SandboxEventStream last_seq={self._last} closed={self._closed is not None}>"
