@@ -2,7 +2,9 @@
 
 One ``requests.Session`` per thread (sessions are not guaranteed thread-safe), made on first
 use and made again in a child after ``fork()`` so that pooled sockets are never shared between
-processes. Every backend exception is turned into a :class:`ugsdk.errors.TransportError`
+processes. A thread's session is closed when that thread ends, so a client called from
+short-lived threads (one per web request or per job) keeps one session per live thread that
+called it, never one per thread that ever did. Every backend exception is turned into a :class:`ugsdk.errors.TransportError`
 subclass here, at the boundary.
 """
 
@@ -47,27 +49,31 @@ class HTTPTransport:
         self.cert = cert
         self.proxies = dict(proxies or {})
         self.trust_env = trust_env
+        # Each thread's lease lives in its thread-local slot only, so Python drops it (and the
+        # lease closes its session) when the thread ends or when this transport is dropped.
         self._local = threading.local()
-        self._sessions: List[requests.Session] = []
-        self._lock = threading.Lock()
+        # Every session not closed yet, by id, for close(). Only single dict operations touch
+        # it (atomic under the GIL, and per dict on free-threaded builds), so a lease that
+        # goes away inside a garbage collection can never wait on a lock held by its thread.
+        self._open_sessions: Dict[int, requests.Session] = {}
         self._closed = False
 
     def _session(self) -> requests.Session:
-        session: Optional[requests.Session] = getattr(self._local, "session", None)
+        lease: Optional[_Lease] = getattr(self._local, "lease", None)
         pid = os.getpid()
-        if session is None or getattr(self._local, "pid", None) != pid:
-            # New thread, or a forked child whose inherited pool belongs to the parent.
+        if lease is None or lease.pid != pid:
+            # New thread, or a forked child whose inherited pool belongs to the parent. In the
+            # child, replacing the parent's lease closes the child's copies of its sockets.
             session = requests.Session()
             session.verify = self.verify
             session.cert = self.cert
             session.trust_env = self.trust_env
             if self.proxies:
                 session.proxies.update(self.proxies)
-            self._local.session = session
-            self._local.pid = pid
-            with self._lock:
-                self._sessions.append(session)
-        return session
+            self._open_sessions[id(session)] = session
+            lease = _Lease(session, pid, self._open_sessions)
+            self._local.lease = lease
+        return lease.session
 
     def send(self, request: Request, *, timeout: Timeout) -> Response:
         """Send ``request``; any status comes back as a :class:`Response`.
@@ -121,15 +127,39 @@ class HTTPTransport:
         return open_websocket(request, timeout=timeout, verify=self.verify, cert=self.cert)
 
     def close(self) -> None:
-        """Close every session this transport made."""
+        """Close every session this transport made, those of live threads too."""
         self._closed = True
-        with self._lock:
-            sessions, self._sessions = self._sessions, []
-        for session in sessions:
+        while True:
+            try:
+                _, session = self._open_sessions.popitem()
+            except KeyError:
+                break
             session.close()
 
     def __repr__(self) -> str:
         return f"<HTTPTransport verify={self.verify!r}>"
+
+
+class _Lease:
+    """One thread's session, closed when the thread's locals let go of this lease.
+
+    Held only by the transport's ``threading.local``, which CPython clears when the thread
+    ends (before ``join()`` returns) or when the transport itself is freed. The session is
+    closed here unless ``close()`` took it first: whoever pops it from the open sessions
+    closes it, so it is closed exactly once.
+    """
+
+    __slots__ = ("session", "pid", "_open")
+
+    def __init__(self, session: requests.Session, pid: int, open_sessions: Dict[int, requests.Session]) -> None:
+        self.session = session
+        self.pid = pid
+        # The transport's dict, not the transport: a lease must not keep its transport alive.
+        self._open = open_sessions
+
+    def __del__(self) -> None:
+        if self._open.pop(id(self.session), None) is not None:
+            self.session.close()
 
 
 def _budget(timeout: Timeout) -> Optional[float]:
