@@ -1171,20 +1171,25 @@ class Client:
         *,
         rating: Optional[int] = None,
         feedback: Optional[str] = None,
+        chat_id: Union[int, str, None] = None,
     ) -> None:
         """Rate the finished current chat from 1 to 5, with optional feedback text.
 
+        ``chat_id`` rates that chat instead, whatever chat is current: a web view that rates
+        an ended chat the page names, from a client that may have another chat going on.
+
         Raises:
-            ValidationError: ``rating`` is not 1 to 5, or ``feedback`` is malformed.
-            ChatStateError: there is no current chat (or the client was destroyed).
+            ValidationError: ``rating`` is not 1 to 5, ``feedback`` is malformed, or
+                ``chat_id`` is not a chat id.
+            ChatStateError: no ``chat_id`` and no current chat (or the client was destroyed).
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
         fields = {k: val for k, val in (("rating", rating), ("feedback", feedback)) if val is not None}
         rate = _build(ChatRating, request, fields, "request")
         rate = attrs.evolve(rate, rating=v.check_rating(rate.rating), feedback=v.check_optional_text(rate.feedback, "feedback"))
-        chat = self._session.current()
-        self._send(self.routes.send_chat_rate, path=_chat_path(chat), body=rate)
+        path = {"chat_id": v.check_id(chat_id, "chat_id")} if chat_id is not None else _chat_path(self._session.current())
+        self._send(self.routes.send_chat_rate, path=path, body=rate)
 
     def get_chat_survey(self) -> ChatSurvey:
         """The survey of the current chat (its questions and sign-off text).

@@ -363,23 +363,11 @@ def _rate(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, A
     rating = _int_arg(payload, "rating")
     feedback = _text_arg(payload, "feedback", required=False)
     chat_id = _int_arg(payload, "chat_id") or 0
-    rate = client.send_chat_rate
-    if "chat_id" in inspect.signature(rate).parameters:
-        # A client that rates a chat by id rates the named one whichever chat is current;
-        # the service refuses (404) a chat that is not this end user's.
-        rate(rating=rating, feedback=feedback, chat_id=chat_id)  # type: ignore[call-arg,unused-ignore]
-        return 200, {"rated": chat_id}
-    # An ended chat is no longer in the store: the page names it, and the service refuses
-    # (404) a chat that is not this end user's. Loading it makes it current (nothing is
-    # stored: the chat is over), unless another chat is going on in this client: then the
-    # rating would go to that other chat, so the request is refused instead.
-    chat = client.load_chat(chat_id)
-    current = client.chat
-    if current is None or current.id != chat.id:
-        going_on = f"chat {current.id} is going on" if current is not None else "another chat is current"
-        raise ChatStateError(f"chat {chat.id} cannot be rated while {going_on} in this client")
-    rate(rating=rating, feedback=feedback)
-    return 200, {"rated": chat.id}
+    # An ended chat is no longer in the store: the page names it, and it is rated by id
+    # whichever chat this client has going on. The service refuses (404) a chat that is not
+    # this end user's.
+    client.send_chat_rate(rating=rating, feedback=feedback, chat_id=chat_id)
+    return 200, {"rated": chat_id}
 
 
 def _require_chat(client: Client) -> None:

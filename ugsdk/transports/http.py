@@ -4,8 +4,8 @@ One ``requests.Session`` per thread (sessions are not guaranteed thread-safe), m
 use and made again in a child after ``fork()`` so that pooled sockets are never shared between
 processes. A thread's session is closed when that thread ends, so a client called from
 short-lived threads (one per web request or per job) keeps one session per live thread that
-called it, never one per thread that ever did. Every backend exception is turned into a :class:`ugsdk.errors.TransportError`
-subclass here, at the boundary.
+called it, never one per thread that ever did. Every backend exception is turned into a
+:class:`ugsdk.errors.TransportError` subclass here, at the boundary.
 """
 
 from __future__ import annotations
