@@ -30,6 +30,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from typing import TYPE_CHECKING, Callable, Deque, Optional
 
 if TYPE_CHECKING:
@@ -46,9 +47,15 @@ _library = threading.local()
 _PID = os.getpid()
 
 
+_dispatchers: "weakref.WeakSet[Dispatcher]" = weakref.WeakSet()
+
+
 def _note_fork() -> None:
     global _PID
     _PID = os.getpid()
+    # A lock held at fork() by a thread that did not come along would never be released.
+    for dispatcher in list(_dispatchers):
+        dispatcher._cond = threading.Condition(threading.Lock())
 
 
 if hasattr(os, "register_at_fork"):
@@ -89,6 +96,7 @@ class Dispatcher:
         self._worker: Optional[threading.Thread] = None
         self._pid = _PID
         self._closed = False
+        _dispatchers.add(self)
 
     # -- queueing -------------------------------------------------------------------------
 

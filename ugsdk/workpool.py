@@ -19,6 +19,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from typing import Callable, Deque, Dict, List
 
 from .dispatch import mark_library_thread
@@ -29,6 +30,17 @@ log = logging.getLogger("ugsdk.events")
 
 #: One unit of work: a dispatcher's turn, or a step of following a chat.
 Job = Callable[[], None]
+
+_pools: "weakref.WeakSet[WorkerPool]" = weakref.WeakSet()
+
+
+def _reset_pools_in_child() -> None:
+    for pool in list(_pools):
+        pool._start_afresh()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_pools_in_child)
 
 
 class WorkerPool:
@@ -63,6 +75,7 @@ class WorkerPool:
         self._closing = False
         self._pid = os.getpid()
         self._count = 0
+        _pools.add(self)
 
     # -- submitting -----------------------------------------------------------------------
 
@@ -119,13 +132,17 @@ class WorkerPool:
     # -- the threads ----------------------------------------------------------------------
 
     def _after_fork(self) -> None:
-        # Called with the lock held. Threads do not survive fork(), and the queued jobs
-        # were the parent's.
-        pid = os.getpid()
-        if pid != self._pid:
-            self._pid = pid
-            self._threads, self._running = [], {}
-            self._jobs.clear()
+        # Called with the lock held: a pool forked where no at-fork hook ran starts afresh.
+        if os.getpid() != self._pid:
+            self._start_afresh()
+
+    def _start_afresh(self) -> None:
+        # In a forked child: threads do not survive fork(), the queued jobs were the
+        # parent's, and the lock may have been held by a thread that is gone.
+        self._pid = os.getpid()
+        self._cond = threading.Condition(threading.Lock())
+        self._threads, self._running = [], {}
+        self._jobs = collections.deque()
 
     def _grow(self, now: float) -> None:
         # Called with the lock held: start a thread if the waiting jobs have none to take them.
