@@ -8,7 +8,7 @@ replays (and records) cassettes. Implementations are imported on first use, so t
 
 from typing import TYPE_CHECKING, Any, List
 
-from .base import DEFAULT, EventStream, FilePart, Headers, Request, Response, Timeout, Transport
+from .base import DEFAULT, EventStream, FilePart, Headers, Request, Response, Timeout, Transport, WatchableStream
 
 if TYPE_CHECKING:
     from .http import HTTPTransport
@@ -28,6 +28,7 @@ __all__ = [
     "Response",
     "Timeout",
     "Transport",
+    "WatchableStream",
 ]
 
 
