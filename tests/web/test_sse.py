@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import requests
+
+import ugsdk
 
 pytest.importorskip("aiohttp")
 
@@ -25,7 +27,7 @@ def served() -> Iterator[SandboxServer]:
         yield server
 
 
-def django_app(server: SandboxServer, stack: List[Any]) -> Tuple[str, Any]:
+def django_app(server: SandboxServer, stack: List[Any], options: Dict[str, Any]) -> Tuple[str, Any]:
     pytest.importorskip("django")
     from django.core.wsgi import get_wsgi_application
     from django.test import override_settings
@@ -33,14 +35,14 @@ def django_app(server: SandboxServer, stack: List[Any]) -> Tuple[str, Any]:
     override = override_settings(UGSDK={
         "COMPANY_ID": server.sandbox.company_id, "HOST": server.url,
         "COMPANY_SECRET": server.sandbox.company_secret,
-        "SSE_HEARTBEAT": 0.2, "CLIENT_OPTIONS": {"timeout": 10.0},
+        "SSE_HEARTBEAT": 0.2, "CLIENT_OPTIONS": options,
     })
     override.enable()
     stack.append(override.disable)
     return "/support", get_wsgi_application()
 
 
-def flask_app(server: SandboxServer, stack: List[Any]) -> Tuple[str, Any]:
+def flask_app(server: SandboxServer, stack: List[Any], options: Dict[str, Any]) -> Tuple[str, Any]:
     pytest.importorskip("flask")
     import flask
 
@@ -50,7 +52,7 @@ def flask_app(server: SandboxServer, stack: List[Any]) -> Tuple[str, Any]:
     app.config.update(
         SECRET_KEY="tests-only", UGSDK_COMPANY_ID=server.sandbox.company_id, UGSDK_HOST=server.url,
         UGSDK_COMPANY_SECRET=server.sandbox.company_secret, UGSDK_SSE_HEARTBEAT=0.2,
-        UGSDK_CLIENT_OPTIONS={"timeout": 10.0},
+        UGSDK_CLIENT_OPTIONS=options,
     )
 
     class User:
@@ -64,10 +66,17 @@ def flask_app(server: SandboxServer, stack: List[Any]) -> Tuple[str, Any]:
 
 
 @pytest.fixture(params=["django", "flask"])
-def site(request: Any, served: SandboxServer, no_ugsdk_env: None) -> Iterator[Tuple[str, SandboxServer]]:
+def site(
+    request: Any, served: SandboxServer, no_ugsdk_env: None, either_hub: Optional[ugsdk.EventHub]
+) -> Iterator[Tuple[str, SandboxServer]]:
+    """The app on a WSGI server; its clients follow events on threads of their own, or (the
+    second run) on one shared hub given through the client options."""
     cleanups: List[Callable[[], Any]] = []
     make = django_app if request.param == "django" else flask_app
-    prefix, app = make(served, cleanups)
+    options: Dict[str, Any] = {"timeout": 10.0}
+    if either_hub is not None:
+        options["hub"] = either_hub
+    prefix, app = make(served, cleanups, options)
     with WSGIServer(app) as web:
         yield web.url + prefix, served
     for cleanup in reversed(cleanups):
@@ -127,7 +136,7 @@ class Stream:
         self.response.close()
 
 
-def test_events_reach_the_browser_resume_and_end(site: Tuple[str, SandboxServer]) -> None:
+def test_events_reach_the_browser_resume_and_end(site: Tuple[str, SandboxServer], either_hub: Optional[ugsdk.EventHub]) -> None:
     base, server = site
     sandbox = server.sandbox
     started = requests.post(base + "/chat", json={"menu_id": 11}, headers=USER, timeout=10)
@@ -149,7 +158,8 @@ def test_events_reach_the_browser_resume_and_end(site: Tuple[str, SandboxServer]
 
     # The browser goes away: the view notices at its next write and leaves no thread behind.
     stream.close()
-    wait_until(lambda: chat_threads() == [], message="the events threads of the closed stream to end")
+    wait_until(lambda: chat_threads() == [] and (either_hub is None or either_hub.chats == 0),
+               message="the events threads of the closed stream to end")
 
     # It comes back with Last-Event-ID: only what came after, then the end of the chat.
     sandbox.agent_reply(chat_id, "Still there?")
@@ -160,7 +170,8 @@ def test_events_reach_the_browser_resume_and_end(site: Tuple[str, SandboxServer]
     sandbox.end_chat(chat_id)
     again.next_event(lambda e: e["event"] == "chat.ended")
     assert again.ends()
-    wait_until(lambda: chat_threads() == [], message="the events threads of the ended stream to end")
+    wait_until(lambda: chat_threads() == [] and (either_hub is None or either_hub.chats == 0),
+               message="the events threads of the ended stream to end")
     # Once the chat is over there is nothing to stream: 204 tells EventSource to stop.
     assert requests.get(base + "/events", headers=USER, timeout=10).status_code == 204
 
