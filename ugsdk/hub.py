@@ -150,6 +150,9 @@ class EventHub:
 
     def release(self, pump: EventPump) -> None:
         """Stop reading ``pump``'s stream and close it (called by :meth:`EventPump.stop`)."""
+        with self._lock:
+            if pump not in self._pumps:
+                return  # already let go: nothing of it is left here
         self._command("release", pump, None)
 
     # -- state ----------------------------------------------------------------------------
