@@ -128,14 +128,7 @@ class Dispatcher:
                 return
             self._busy, self._runner = True, threading.current_thread()
             self._tasks.popleft()
-        try:
-            self._run(task)
-        finally:
-            with self._cond:
-                self._busy, self._runner = False, None
-                if self._tasks:
-                    self._ensure_worker()
-                self._cond.notify_all()
+        self._run_claimed(task)
 
     @property
     def on_dispatcher(self) -> bool:
@@ -206,12 +199,7 @@ class Dispatcher:
                         return
                 task = self._tasks.popleft()
                 self._busy, self._runner = True, me
-            try:
-                self._run(task)
-            finally:
-                with self._cond:
-                    self._busy, self._runner = False, None
-                    self._cond.notify_all()
+            self._run_claimed(task)
 
     def _take_turn(self) -> None:
         # A job on the shared pool: run up to a batch of tasks, then give the thread back.
@@ -225,16 +213,23 @@ class Dispatcher:
                     return
                 task = self._tasks.popleft()
                 self._busy, self._runner = True, me
-            try:
-                self._run(task)
-            finally:
-                with self._cond:
-                    self._busy, self._runner = False, None
-                    self._cond.notify_all()
+            self._run_claimed(task)
         with self._cond:
             self._draining = False
             if self._tasks:
                 self._ensure_worker()  # to the back of the pool's queue: the others' turn
+
+    def _run_claimed(self, task: Task) -> None:
+        # Run a task this thread took off the queue (marked busy, as its runner), then let
+        # the next one go: queued tasks get a runner if they have none (after an inline run).
+        try:
+            self._run(task)
+        finally:
+            with self._cond:
+                self._busy, self._runner = False, None
+                if self._tasks:
+                    self._ensure_worker()
+                self._cond.notify_all()
 
     def _retire(self, me: threading.Thread) -> None:
         # Called with the lock held.
