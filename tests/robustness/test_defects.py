@@ -144,9 +144,10 @@ def open_chat(client: ugsdk.Client, sandbox: Sandbox, seen: Optional[Seen] = Non
     return chat
 
 
-@pytest.fixture(params=["memory", "server"])
+@pytest.fixture(params=["memory", "server", "server-hub"])
 def stage(request: Any) -> Iterator[Stage]:
-    """A chat being followed live, with a tap on its events (in process or over the server)."""
+    """A chat being followed live, with a tap on its events (in process, or over the server
+    with the client's own threads or on a shared hub)."""
     built = Stage(request.param)
     built.sandbox.agent_reply(built.chat_id, "warm-up")
     assert wait_for(lambda: "warm-up" in built.recorder.contents, WAIT, built.recorder.cond)

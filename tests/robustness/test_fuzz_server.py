@@ -229,7 +229,9 @@ class Stage:
         self.sandbox.handle = self.mutator.handle  # type: ignore[method-assign]
         real_open = self.sandbox.open_events
         self.server = None
-        if where == "server":
+        # "server-hub": over the server, the client following events on a shared hub.
+        self.hub = ugsdk.EventHub(workers=2) if where.endswith("-hub") else None
+        if where.startswith("server"):
             self.sandbox.open_events = lambda request: self.tap.wrap(real_open(request))  # type: ignore[method-assign]
             self.server = serve(self.sandbox)
             self.host = self.server.url
@@ -261,6 +263,7 @@ class Stage:
             max_retries=QUICK_RETRIES,
             reconnect=FAST,
             shutdown_timeout=1.0,
+            hub=self.hub,
             **options,
         )
 
@@ -268,6 +271,8 @@ class Stage:
         self.mutator.disarm()
         self.tap.clear()
         guarded(self.client.destroy, 5)
+        if self.hub is not None:
+            self.hub.close()
         if self.server is not None:
             self.server.close()
 
