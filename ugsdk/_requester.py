@@ -238,7 +238,7 @@ class Requester:
         """
         if self._is_closed():
             raise ChatStateError("this client was destroyed; make a new one")
-        url = self.base_url + route.path(**(path or {}))
+        url = self.base_url + (route.path(**path) if path else route.path())
         headers: List[Tuple[str, str]] = list(self._headers)
         encoded: Optional[bytes] = None
         if body is not NO_BODY:
@@ -288,7 +288,8 @@ class Requester:
                 _log_attempt(request, None, began, attempt, attempts, None, exc)
                 error = exc
             else:
-                _log_attempt(request, response.status, began, attempt, attempts, response.request_id, None)
+                if http_log.isEnabledFor(logging.INFO):  # asked here: the request id costs a look-up
+                    _log_attempt(request, response.status, began, attempt, attempts, response.request_id, None)
                 if response.status < 400:
                     return response
                 error = error_from_response(response)
@@ -335,6 +336,9 @@ class TransportSlot:
 
     def get(self) -> Transport:
         """The transport (made now if the client was given none)."""
+        transport = self._transport
+        if transport is not None:
+            return transport  # set once, never unset: no lock needed to read it
         with self._lock:
             if self._transport is None:
                 from .transports.http import HTTPTransport

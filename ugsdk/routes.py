@@ -62,6 +62,11 @@ class Route:
         parts = self._parts
         if len(parts) == 1:
             return parts[0]
+        if len(parts) == 3:  # one placeholder, the usual case ({chat_id}, {call_id})
+            value = str(params[parts[1]])
+            if not (value.isascii() and value.isalnum()):
+                value = quote(value, safe="")
+            return parts[0] + value + parts[2]
         out = [parts[0]]
         for i in range(1, len(parts), 2):
             value = str(params[parts[i]])

@@ -339,7 +339,8 @@ def _unstructure_datetime(value: datetime) -> str:
 
 
 def _unstructure_enum(member: OpenEnum) -> str:
-    return member.value  # type: ignore[no-any-return]
+    # ``_value_`` is what the ``value`` property returns, without the property's call.
+    return member._value_  # type: ignore[no-any-return]
 
 
 def _exact(kind: type, *accepted: type) -> Callable[[Any, Any], Any]:
@@ -421,7 +422,7 @@ def _build(strict: bool, *, fast: bool = True) -> cattrs.Converter:
         unstructure=conv.unstructure,
         identity=identity,
         # The two hooks above, as the generated code writes them instead of calling them.
-        inline={_unstructure_datetime: "{}.isoformat()", _unstructure_enum: "{}.value"},
+        inline={_unstructure_datetime: "{}.isoformat()", _unstructure_enum: "{}._value_"},
         extra_field=_EXTRA_FIELD,
         json_key=_json_key,
         omitted=_omitted,

@@ -334,7 +334,7 @@ class App:
         after = parse_int(raw, "after", from_text=True) if raw not in (None, "") else 0
         if after < 0:
             raise invalid("after", "must not be negative")
-        return json_response(200, chats.message_data_after(record, after))
+        return json_text_response(200, chats.messages_json_after(record, after))
 
     def _send_message(self, request: Request, admitted: Admission) -> Response:
         # One handler for sendTextMessage and the raw chat.sendMessage: a text message is
@@ -346,12 +346,12 @@ class App:
         if kind == "text" and set(data) <= {"type", "content"}:
             content = get_str(data, "content", required=True, allow_empty=False, max_length=_MAX_TEXT)
             assert content is not None
-            return json_response(201, chats.message_data(record, chats.send_text(record, content)))
+            return json_text_response(201, chats.message_json(record, chats.send_text(record, content)))
         if "type" not in data:
             raise invalid("type", "a message needs a 'type'")
         if len(json.dumps(data)) > _MAX_RAW:
             raise invalid("message", f"a message takes at most {_MAX_RAW} characters of JSON")
-        return json_response(201, chats.message_data(record, chats.send_raw(record, data)))
+        return json_text_response(201, chats.message_json(record, chats.send_raw(record, data)))
 
     def _get_chat_history(self, request: Request, admitted: Admission) -> Response:
         raw = query_value(request, "page")
@@ -376,7 +376,7 @@ class App:
         if not parts:
             raise invalid("file", "a multipart part named 'file' is required")
         upload = accept_upload(parts[0], state.tenant.prohibited, "file")
-        return json_response(201, state.chats.message_data(record, state.chats.send_file(record, upload)))
+        return json_text_response(201, state.chats.message_json(record, state.chats.send_file(record, upload)))
 
     def _start_cobrowse(self, request: Request, admitted: Admission) -> Response:
         chats = self._state.chats

@@ -123,6 +123,8 @@ class ChatRecord:
     cobrowse_sessions: List[str] = attrs.field(factory=list)
     #: Each message's wire JSON, beside ``messages`` (made once, when it is posted).
     message_data: List[Dict[str, Any]] = attrs.field(factory=list, repr=False)
+    #: Each message's JSON text, written the first time an answer carries it.
+    message_text: List[Optional[str]] = attrs.field(factory=list, repr=False)
     # The chat's wire JSON and what it was made from (see ChatDesk.payload).
     payload_cache: Optional[Tuple[Tuple[Any, ...], Dict[str, Any]]] = attrs.field(default=None, init=False, repr=False)
     # That JSON as text without its closing brace, beside the dict it was written from.
@@ -270,6 +272,7 @@ class ChatDesk(Records[ChatRecord]):
     def _record(self, chat: ChatRecord, message: Message, data: Dict[str, Any]) -> Message:
         chat.messages.append(message)
         chat.message_data.append(data)
+        chat.message_text.append(None)
         self._emit(chat, "chat.message", data)
         return message
 
@@ -624,6 +627,26 @@ class ChatDesk(Records[ChatRecord]):
     def message_data(self, chat: ChatRecord, message: Message) -> Dict[str, Any]:
         """The wire JSON of one of the chat's messages (made when it was posted)."""
         return chat.message_data[message.index - 1]
+
+    def message_json(self, chat: ChatRecord, message: Message) -> str:
+        """:meth:`message_data` as JSON text, exactly as ``json.dumps`` writes it."""
+        return self._message_text(chat, message.index - 1)
+
+    def messages_json_after(self, chat: ChatRecord, after: int) -> str:
+        """:meth:`message_data_after` as JSON text, exactly as ``json.dumps`` writes it.
+
+        Each message is written once, however many answers carry it: a message's JSON
+        never changes once posted.
+        """
+        texts = [self._message_text(chat, position) for position in range(max(after, 0), len(chat.message_data))]
+        # json.dumps writes a list as its items' texts between brackets, ", " apart.
+        return "[" + ", ".join(texts) + "]"
+
+    def _message_text(self, chat: ChatRecord, position: int) -> str:
+        text = chat.message_text[position]
+        if text is None:
+            text = chat.message_text[position] = json.dumps(chat.message_data[position])
+        return text
 
     # -- check-in -------------------------------------------------------------------------
 
