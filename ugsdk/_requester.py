@@ -21,7 +21,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 import attrs
 
@@ -33,7 +33,7 @@ from .retry import RetryPolicy
 from .routes import Route, RouteTable
 from .serde import structure, unstructure
 from .validation import MAX_SECONDS
-from .transports.base import EventStream, FilePart, Request, Response, Timeout, Transport, scrub_secrets
+from .transports.base import EventStream, FilePart, Headers, Request, Response, Timeout, Transport, scrub_secrets
 
 __all__ = ["CallOptions", "Requester", "TransportSlot", "DEFAULT_TIMEOUT", "NO_BODY", "user_agent", "new_idempotency_key"]
 
@@ -171,6 +171,8 @@ class Requester:
             ("Accept", "application/json"),
             ("X-Company-Id", company_id),
         )
+        # Every header this requester adds is plain text: its Headers need no conversion.
+        self._plain_headers = all(type(k) is str and type(v) is str for k, v in self._headers)
 
     # -- the token ------------------------------------------------------------------------
 
@@ -239,16 +241,16 @@ class Requester:
         if self._is_closed():
             raise ChatStateError("this client was destroyed; make a new one")
         url = self.base_url + (route.path(**path) if path else route.path())
-        headers: List[Tuple[str, str]] = list(self._headers)
+        headers = self._headers
         encoded: Optional[bytes] = None
         if body is not NO_BODY:
             encoded = _encode_json(body)
-            headers.append(("Content-Type", "application/json; charset=utf-8"))
+            headers += (("Content-Type", "application/json; charset=utf-8"),)
         key = None
         if route.creates:
             # Made once per logical call so that every retry is recognised as a repeat.
             key = idempotency_key or new_idempotency_key()
-            headers.append(("Idempotency-Key", key))
+            headers += (("Idempotency-Key", key if type(key) is str else str(key)),)
         # A GET, a POST the server dedupes by key, or the token exchange (a repeat only mints
         # another token) can be sent again after a timeout or a 5xx without harm.
         safe_to_repeat = route.method == "GET" or key is not None or not route.authenticated
@@ -271,7 +273,7 @@ class Requester:
                 route.method,
                 url,
                 query=query_pairs,
-                headers=headers + [("Authorization", f"Bearer {token}")] if token else headers,
+                headers=self._headers_of(headers + (("Authorization", f"Bearer {token}"),) if token else headers),
                 body=encoded,
                 files=file_parts,
                 form=form_pairs,
@@ -309,6 +311,15 @@ class Requester:
             if failures:
                 error.errors = tuple(failures)
             raise error
+
+    def _headers_of(self, pairs: Tuple[Tuple[str, str], ...]) -> Union[Headers, Tuple[Tuple[str, str], ...]]:
+        """The request's Headers: built as is from text pairs, which is what the converter
+        of ``Headers`` would return for them; anything else goes through that converter."""
+        if not self._plain_headers:
+            return pairs
+        made = object.__new__(Headers)
+        object.__setattr__(made, "pairs", pairs)  # frozen attrs classes are set this way
+        return made
 
     def open_events(self, chat_id: int, after: int, options: CallOptions) -> EventStream:
         """Open a chat's live-events stream with the same headers, token and timeout as a call."""
