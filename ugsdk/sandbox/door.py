@@ -46,10 +46,13 @@ _EDGE_HEADERS = frozenset({"x-company-id", "authorization", "idempotency-key"})
 def edge_headers(request: Request) -> Dict[str, str]:
     """The first value of each header the edge reads, by lower-case name (one pass over
     the headers instead of one per name; the same values ``headers.get`` gives)."""
-    pairs = request.headers.pairs
-    names = [key.lower() for key, _ in pairs]
-    # list.index finds the first of a repeated name, as Headers.get does.
-    return {name: pairs[names.index(name)][1] for name in _EDGE_HEADERS if name in names}
+    found: Dict[str, str] = {}
+    wanted = _EDGE_HEADERS
+    for key, value in request.headers.pairs:
+        name = key.lower()
+        if name in wanted and name not in found:  # the first of a repeated name, as get() finds
+            found[name] = value
+    return found
 
 
 def _bearer(header: Optional[str]) -> Optional[str]:
