@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import math
-import platform
 import os
+import platform
 import threading
 import time
 from datetime import datetime, timezone

@@ -10,7 +10,9 @@ layers: a structure function written out for the class (:mod:`ugsdk._fastdecode`
 type checks, one constructor call) takes payloads that fit, and cattrs' own generated function
 takes every other payload, so that what it accepts, what it refuses and how its errors read
 are cattrs' alone. Timestamps in the usual ISO 8601 shape go straight to
-``datetime.fromisoformat``; every other form goes through the general parser.
+``datetime.fromisoformat``; every other form goes through the general parser. Encoding takes
+one generated function per class too (:class:`ugsdk._fastdecode.FastEncoders`), which writes
+what cattrs' function and the clean-up after it wrote, key order included.
 """
 
 from __future__ import annotations
