@@ -12,6 +12,10 @@ tests check that on every documented payload and on broken variants of them.
 What the fast path accepts, per JSON type, is a subset of what the cattrs hooks in
 :mod:`ugsdk.serde` accept (exact ``dict``/``list``/``str``/``int`` types only, for instance);
 everything outside that subset takes the slow path.
+
+The other way, :class:`FastEncoders` writes one unstructure function per class: the fields
+in order with their hooks called directly, unset optionals left out and ``extra`` keys added
+after, in one function instead of cattrs' function wrapped by a second pass.
 """
 
 from __future__ import annotations
@@ -326,3 +330,154 @@ class _Decline(Exception):
 
 _PENDING: Any = object()
 _DECLINED: Any = object()
+
+
+# --- encoding ----------------------------------------------------------------------------------
+
+#: Marks a generated unstructure function with the class it encodes.
+_ENCODES = "__ugsdk_encodes__"
+
+
+class FastEncoders:
+    """The unstructure functions of one converter, written out once per attrs class.
+
+    What cattrs' generated function and ugsdk's wrapper around it did in three steps (a dict
+    of every field through its hook, then unset optional fields dropped, then ``extra`` keys
+    added) is done in one function: each field's value is read once and its hook called
+    directly, or not at all where the hook copies the value as is. Hooks are the converter's
+    own, looked up by each field's declared type, so the output is what the converter gives;
+    only optionals and lists are taken apart here, item by item with the item's hook, as cattrs
+    does.
+
+    Args:
+        hook: the converter's unstructure hook of a type (``get_unstructure_hook``).
+        unstructure: the converter's ``unstructure`` (by runtime class), for ``extra`` values.
+        identity: the hook that returns its value as is.
+        inline: hooks written as an expression instead of a call (``"{}.value"``).
+        extra_field: the attribute holding unknown keys, written after the fields.
+        json_key: the JSON key of an attrs field.
+        omitted: whether a field of a class stays out of the JSON.
+    """
+
+    def __init__(
+        self,
+        *,
+        hook: Callable[[Any], Callable[[Any], Any]],
+        unstructure: Callable[[Any], Any],
+        identity: Callable[[Any], Any],
+        inline: Dict[Callable[[Any], Any], str],
+        extra_field: str,
+        json_key: Callable[["attrs.Attribute[Any]"], str],
+        omitted: Callable[[type, "attrs.Attribute[Any]"], bool],
+    ) -> None:
+        self._hook = hook
+        self._unstructure = unstructure
+        self._identity = identity
+        self._inline = inline
+        self._extra_field = extra_field
+        self._json_key = json_key
+        self._omitted = omitted
+        self._fns: Dict[type, Any] = {}
+        self._lock = threading.RLock()
+
+    def function(self, cls: type) -> Optional[Callable[[Any], Dict[str, Any]]]:
+        """The generated function of ``cls``, or None when the class has a feature it skips."""
+        found = self._fns.get(cls)
+        if found is None or found is _PENDING:
+            with self._lock:
+                found = self._fns.get(cls)
+                if found is _PENDING:
+                    # A class that contains itself, asked for while its function is being
+                    # written (by this thread: others wait on the lock): found at call time.
+                    return self._forward(cls)
+                if found is None:
+                    self._fns[cls] = _PENDING
+                    try:
+                        found = self._compile(cls)
+                    except Exception:  # a feature it skips, or types it cannot read: cattrs' way
+                        found = _DECLINED
+                    except BaseException:
+                        del self._fns[cls]
+                        raise
+                    self._fns[cls] = found
+        return None if found is _DECLINED else found
+
+    def _forward(self, cls: type) -> Callable[[Any], Dict[str, Any]]:
+        table = self._fns
+
+        def unstructure_forward(obj: Any) -> Dict[str, Any]:
+            return table[cls](obj)  # type: ignore[no-any-return]
+
+        setattr(unstructure_forward, _ENCODES, cls)
+        return unstructure_forward
+
+    def _compile(self, cls: type) -> Callable[[Any], Dict[str, Any]]:
+        attrs.resolve_types(cls)
+        writer = _Writer()
+        writer.emit(0, "def unstructure(o):")
+        leading: List[str] = []  # fields always written, before the first that may be left out
+        body: List[Tuple[int, str]] = []
+        keeps_extra = False
+        for field in attrs.fields(cls):
+            if field.name == self._extra_field:
+                keeps_extra = True
+                continue
+            if self._omitted(cls, field) or not field.init:  # cattrs writes no init=False field
+                continue
+            if field.type is None or field.alias != field.name:
+                raise _Decline
+            key = self._json_key(field)
+            if field.default is None:
+                # An unset optional field is left out rather than sent as null.
+                expr = self._value(writer, field.type, "v")
+                body.append((1, f"v = o.{field.name}"))
+                if expr != "v":
+                    body.append((1, "if v is not None:"))
+                    body.append((2, f"v = {expr}"))
+                body.append((1, "if v is not None:"))
+                body.append((2, f"res[{key!r}] = v"))
+            elif body:
+                body.append((1, f"res[{key!r}] = {self._value(writer, field.type, f'o.{field.name}')}"))
+            else:
+                leading.append(f"{key!r}: {self._value(writer, field.type, f'o.{field.name}')}")
+        writer.emit(1, "res = {" + ", ".join(leading) + "}")
+        for indent, line in body:
+            writer.emit(indent, line)
+        if keeps_extra:
+            unstructure = writer.name(self._unstructure, "unstructure")
+            writer.emit(1, f"e = o.{self._extra_field}")
+            writer.emit(1, "if e:")
+            writer.emit(2, "for k, x in e.items():")
+            writer.emit(3, f"res.setdefault(k, {unstructure}(x))")
+        writer.emit(1, "return res")
+        source_text = "\n".join(writer.lines) + "\n"
+        namespace: Dict[str, Any] = dict(writer.names)
+        code = compile(source_text, f"<ugsdk fast unstructure {cls.__module__}.{cls.__qualname__}>", "exec")
+        exec(code, namespace)  # noqa: S102 - our own generated text, built from field names only
+        fn: Callable[[Any], Dict[str, Any]] = namespace["unstructure"]
+        fn.__qualname__ = f"fast_unstructure_{cls.__name__}"
+        setattr(fn, _ENCODES, cls)
+        return fn
+
+    def _value(self, writer: _Writer, tp: Any, source: str) -> str:
+        """An expression for the JSON value of ``source``, a value of declared type ``tp``.
+
+        ``source`` may be read more than once (a name or an attribute of ``o``).
+        """
+        hook = self._hook(tp)
+        if hook is self._identity:
+            return source
+        template = self._inline.get(hook)
+        if template is not None:
+            return template.format(source)
+        if getattr(hook, _ENCODES, None) is tp:
+            return f"{writer.name(hook, 'enc')}({source})"
+        if _is_optional(tp) and getattr(hook, "__name__", "") == "unstructure_optional":
+            inner = next(arg for arg in _args(tp) if arg is not _NoneType)
+            expr = self._value(writer, inner, source)
+            return source if expr == source else f"(None if {source} is None else {expr})"
+        if _origin(tp) in (list, List) and len(_args(tp)) == 1 and (hook is list or getattr(hook, "__name__", "") == "unstructure_iterable"):
+            item = writer.local("x")
+            expr = self._value(writer, _args(tp)[0], item)
+            return f"list({source})" if expr == item else f"[{expr} for {item} in {source}]"
+        return f"{writer.name(hook, 'hook')}({source})"

@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import platform
 import threading
 import time
-import uuid
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 import attrs
 
@@ -33,9 +33,9 @@ from .retry import RetryPolicy
 from .routes import Route, RouteTable
 from .serde import structure, unstructure
 from .validation import MAX_SECONDS
-from .transports.base import EventStream, FilePart, Request, Response, Timeout, Transport, scrub_secrets
+from .transports.base import EventStream, FilePart, Headers, Request, Response, Timeout, Transport, scrub_secrets
 
-__all__ = ["CallOptions", "Requester", "TransportSlot", "DEFAULT_TIMEOUT", "NO_BODY", "user_agent"]
+__all__ = ["CallOptions", "Requester", "TransportSlot", "DEFAULT_TIMEOUT", "NO_BODY", "user_agent", "new_idempotency_key"]
 
 http_log = logging.getLogger("ugsdk.http")
 
@@ -171,6 +171,8 @@ class Requester:
             ("Accept", "application/json"),
             ("X-Company-Id", company_id),
         )
+        # Every header this requester adds is plain text: its Headers need no conversion.
+        self._plain_headers = all(type(k) is str and type(v) is str for k, v in self._headers)
 
     # -- the token ------------------------------------------------------------------------
 
@@ -238,23 +240,27 @@ class Requester:
         """
         if self._is_closed():
             raise ChatStateError("this client was destroyed; make a new one")
-        url = self.base_url + route.path(**(path or {}))
-        headers: List[Tuple[str, str]] = list(self._headers)
+        url = self.base_url + (route.path(**path) if path else route.path())
+        headers = self._headers
         encoded: Optional[bytes] = None
         if body is not NO_BODY:
             encoded = _encode_json(body)
-            headers.append(("Content-Type", "application/json; charset=utf-8"))
+            headers += (("Content-Type", "application/json; charset=utf-8"),)
         key = None
         if route.creates:
             # Made once per logical call so that every retry is recognised as a repeat.
-            key = idempotency_key or str(uuid.uuid4())
-            headers.append(("Idempotency-Key", key))
+            key = idempotency_key or new_idempotency_key()
+            headers += (("Idempotency-Key", key if type(key) is str else str(key)),)
         # A GET, a POST the server dedupes by key, or the token exchange (a repeat only mints
         # another token) can be sent again after a timeout or a 5xx without harm.
         safe_to_repeat = route.method == "GET" or key is not None or not route.authenticated
         # A file object we cannot rewind cannot be sent a second time.
-        rewindable = all(isinstance(p.content, bytes) or p.content.seekable() for p in files)
-        starts = [p.content.tell() if not isinstance(p.content, bytes) else 0 for p in files]
+        rewindable = not files or all(isinstance(p.content, bytes) or p.content.seekable() for p in files)
+        starts = [p.content.tell() if not isinstance(p.content, bytes) else 0 for p in files] if files else []
+        # Empty query and form go as None, which the Request makes (); a conversion spared.
+        query_pairs = tuple(query) if query else None
+        form_pairs = tuple(form) if form else None
+        file_parts = tuple(files)
         transport = self._transport()
         retry = options.retry
         attempts = retry.max_retries + 1
@@ -266,11 +272,11 @@ class Requester:
             request = Request(
                 route.method,
                 url,
-                query=tuple(query),
-                headers=headers + ([("Authorization", f"Bearer {token}")] if token else []),
+                query=query_pairs,
+                headers=self._headers_of(headers + (("Authorization", f"Bearer {token}"),) if token else headers),
                 body=encoded,
-                files=tuple(files),
-                form=tuple(form),
+                files=file_parts,
+                form=form_pairs,
                 route=route.name,
             )
             for part, start in zip(files, starts):
@@ -284,7 +290,8 @@ class Requester:
                 _log_attempt(request, None, began, attempt, attempts, None, exc)
                 error = exc
             else:
-                _log_attempt(request, response.status, began, attempt, attempts, response.request_id, None)
+                if http_log.isEnabledFor(logging.INFO):  # asked here: the request id costs a look-up
+                    _log_attempt(request, response.status, began, attempt, attempts, response.request_id, None)
                 if response.status < 400:
                     return response
                 error = error_from_response(response)
@@ -304,6 +311,15 @@ class Requester:
             if failures:
                 error.errors = tuple(failures)
             raise error
+
+    def _headers_of(self, pairs: Tuple[Tuple[str, str], ...]) -> Union[Headers, Tuple[Tuple[str, str], ...]]:
+        """The request's Headers: built as is from text pairs, which is what the converter
+        of ``Headers`` would return for them; anything else goes through that converter."""
+        if not self._plain_headers:
+            return pairs
+        made = object.__new__(Headers)
+        object.__setattr__(made, "pairs", pairs)  # frozen attrs classes are set this way
+        return made
 
     def open_events(self, chat_id: int, after: int, options: CallOptions) -> EventStream:
         """Open a chat's live-events stream with the same headers, token and timeout as a call."""
@@ -331,6 +347,9 @@ class TransportSlot:
 
     def get(self) -> Transport:
         """The transport (made now if the client was given none)."""
+        transport = self._transport
+        if transport is not None:
+            return transport  # set once, never unset: no lock needed to read it
         with self._lock:
             if self._transport is None:
                 from .transports.http import HTTPTransport
@@ -346,11 +365,24 @@ class TransportSlot:
             transport.close()
 
 
+def new_idempotency_key() -> str:
+    """A random (version 4) UUID as text, what ``str(uuid.uuid4())`` gives, made cheaper."""
+    value = int.from_bytes(os.urandom(16), "big")
+    # The version (4) and RFC 4122 variant bits, set as uuid.UUID(version=4) sets them.
+    value = (value & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
+    digits = "%032x" % value
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+# Built once: json.dumps with these options would build an encoder for every body.
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def _encode_json(body: Any) -> bytes:
     # Arguments were checked already; this is the last guard, so that a value JSON cannot
     # carry exactly is refused, never sent altered (NaN) or raised as a foreign exception.
     try:
-        return json.dumps(unstructure(body), ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        return _JSON_ENCODER.encode(unstructure(body)).encode("utf-8")
     except (TypeError, ValueError, RecursionError, UnicodeEncodeError) as exc:
         raise ValidationError(f"cannot be sent as JSON: {exc}", argument="body") from None
 

@@ -40,10 +40,13 @@ class Route:
     creates: bool = False
     authenticated: bool = True
     _pattern: Pattern[str] = attrs.field(init=False, eq=False, repr=False)
+    # The template cut at its placeholders: text, name, text, name, ..., text.
+    _parts: Tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         regex = "^" + _PARAM.sub(r"(?P<\1>[^/]+)", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}")) + "$"
         object.__setattr__(self, "_pattern", re.compile(regex))
+        object.__setattr__(self, "_parts", tuple(_PARAM.split(self.template)))
 
     @property
     def params(self) -> Tuple[str, ...]:
@@ -56,10 +59,21 @@ class Route:
         Raises:
             KeyError: a placeholder has no value.
         """
-        def fill(match: "re.Match[str]") -> str:
-            return quote(str(params[match.group(1)]), safe="")
-
-        return _PARAM.sub(fill, self.template)
+        parts = self._parts
+        if len(parts) == 1:
+            return parts[0]
+        if len(parts) == 3:  # one placeholder, the usual case ({chat_id}, {call_id})
+            value = str(params[parts[1]])
+            if not (value.isascii() and value.isalnum()):
+                value = quote(value, safe="")
+            return parts[0] + value + parts[2]
+        out = [parts[0]]
+        for i in range(1, len(parts), 2):
+            value = str(params[parts[i]])
+            # Letters and digits need no escaping (ids, mostly); quote() the rest.
+            out.append(value if value.isascii() and value.isalnum() else quote(value, safe=""))
+            out.append(parts[i + 1])
+        return "".join(out)
 
     def match(self, method: str, path: str) -> Optional[Dict[str, str]]:
         """The placeholder values if ``method`` and ``path`` (below the base path) fit."""

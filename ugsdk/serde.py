@@ -10,7 +10,9 @@ layers: a structure function written out for the class (:mod:`ugsdk._fastdecode`
 type checks, one constructor call) takes payloads that fit, and cattrs' own generated function
 takes every other payload, so that what it accepts, what it refuses and how its errors read
 are cattrs' alone. Timestamps in the usual ISO 8601 shape go straight to
-``datetime.fromisoformat``; every other form goes through the general parser.
+``datetime.fromisoformat``; every other form goes through the general parser. Encoding takes
+one generated function per class too (:class:`ugsdk._fastdecode.FastEncoders`), which writes
+what cattrs' function and the clean-up after it wrote, key order included.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ import attrs
 import cattrs
 from cattrs.cols import is_sequence, list_structure_factory
 from cattrs.errors import ForbiddenExtraKeysError
+from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._fastdecode import FastDecoders
+from ._fastdecode import FastDecoders, FastEncoders
 from .errors import DecodeError
 from .models._base import JSON_NAME, OpenEnum, aliases_of
 from .models.chats import (
@@ -231,13 +234,22 @@ def _make_structure(
     return factory
 
 
-def _make_unstructure(conv: cattrs.Converter) -> Callable[[type], Callable[[Any], Dict[str, Any]]]:
+def _omitted(cls: type, field: "attrs.Attribute[Any]") -> bool:
+    # Attachments travel as multipart parts, never inside the JSON body.
+    return cls is EmailRequest and field.name == "files"
+
+
+def _make_unstructure(
+    conv: cattrs.Converter, fast: Optional[FastEncoders]
+) -> Callable[[type], Callable[[Any], Dict[str, Any]]]:
     def factory(cls: type) -> Callable[[Any], Dict[str, Any]]:
+        written = fast.function(cls) if fast is not None else None
+        if written is not None:
+            return written  # the same output in one generated function (see _fastdecode)
         overrides: Dict[str, Any] = {}
         optional = set()
         for field in attrs.fields(cls):
-            if field.name == _EXTRA_FIELD or (cls is EmailRequest and field.name == "files"):
-                # Attachments travel as multipart parts, never inside the JSON body.
+            if field.name == _EXTRA_FIELD or _omitted(cls, field):
                 overrides[field.name] = override(omit=True)
             elif _json_key(field) != field.name:
                 overrides[field.name] = override(rename=_json_key(field))
@@ -324,6 +336,15 @@ def _structure_datetime(value: Any, _: Any) -> datetime:
     return parse_datetime(value)
 
 
+def _unstructure_datetime(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _unstructure_enum(member: OpenEnum) -> str:
+    # ``_value_`` is what the ``value`` property returns, without the property's call.
+    return member._value_  # type: ignore[no-any-return]
+
+
 def _exact(kind: type, *accepted: type) -> Callable[[Any, Any], Any]:
     """A primitive hook that accepts only JSON values of the right type.
 
@@ -384,10 +405,10 @@ def _build(strict: bool, *, fast: bool = True) -> cattrs.Converter:
     # Registered after str: open enums subclass str and would otherwise take its hook.
     conv.register_structure_hook(OpenEnum, _structure_open_enum)
     conv.register_structure_hook(datetime, _structure_datetime)
-    conv.register_unstructure_hook(datetime, lambda value: value.isoformat())
+    conv.register_unstructure_hook(datetime, _unstructure_datetime)
     # Open enums go out as their plain string value, unknown members included. (Registered by
     # class: a str-based enum would otherwise match the identity hook of ``str``.)
-    conv.register_unstructure_hook(OpenEnum, lambda member: member.value)
+    conv.register_unstructure_hook(OpenEnum, _unstructure_enum)
     fast_decoders = FastDecoders(
         strict=strict,
         structure=conv.structure,
@@ -398,8 +419,18 @@ def _build(strict: bool, *, fast: bool = True) -> cattrs.Converter:
         parse_datetime=parse_datetime,
     ) if fast else None
     conv.register_structure_hook_factory(is_sequence, _list_factory(conv, fast_decoders))
+    fast_encoders = FastEncoders(
+        hook=conv.get_unstructure_hook,
+        unstructure=conv.unstructure,
+        identity=identity,
+        # The two hooks above, as the generated code writes them instead of calling them.
+        inline={_unstructure_datetime: "{}.isoformat()", _unstructure_enum: "{}._value_"},
+        extra_field=_EXTRA_FIELD,
+        json_key=_json_key,
+        omitted=_omitted,
+    ) if fast else None
     conv.register_structure_hook_factory(attrs.has, _make_structure(conv, strict, fast_decoders))
-    conv.register_unstructure_hook_factory(attrs.has, _make_unstructure(conv))
+    conv.register_unstructure_hook_factory(attrs.has, _make_unstructure(conv, fast_encoders))
     conv.register_structure_hook(CustomData, _structure_custom_data(conv, strict))
     conv.register_unstructure_hook(CustomData, _unstructure_custom_data(conv))
     conv.register_structure_hook(TranscriptContent, _structure_content(conv))
@@ -452,9 +483,31 @@ def decode_error(exc: Exception, cls: Any) -> DecodeError:
     return DecodeError(f"response does not fit {name}: " + "; ".join(problems), problems=tuple(problems))
 
 
+_unstructure_hooks: Dict[type, Callable[[Any], Any]] = {}
+# JSON scalars: the converter's hook of each of these classes returns the value as is.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _flat(data: Dict[Any, Any]) -> bool:
+    """Whether a dict holds only text keys and JSON scalar values (a request body, mostly)."""
+    scalars = _SCALARS
+    for key, value in data.items():
+        if key.__class__ is not str or value.__class__ not in scalars:
+            return False
+    return True
+
+
 def unstructure(obj: Any) -> Any:
     """Encode a model (or a list / dict of them) as JSON-ready values."""
-    return converter.unstructure(obj)
+    # What ``converter.unstructure`` does (the hook of the object's class), with the lookup
+    # kept per class here: the converter's own lookup costs more than a small model's encoding.
+    cls = obj.__class__
+    if cls is dict and _flat(obj):
+        return dict(obj)  # what the converter makes of it: a copy (every hook is identity)
+    hook = _unstructure_hooks.get(cls)
+    if hook is None:
+        hook = _unstructure_hooks[cls] = converter.get_unstructure_hook(cls)
+    return hook(obj)
 
 
 def describe(value: Optional[Any]) -> str:

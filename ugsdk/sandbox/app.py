@@ -34,7 +34,15 @@ from .door import Admission, FrontDoor
 from .emails import SentEmail, email_model
 from .parsing import form_body, get_bool, get_int, get_lang, get_str, json_body, parse_int, query_value
 from .refusal import Refusal, invalid, not_found
-from .responses import empty_response, error_response, json_response, model_response, refusal_response
+from .responses import (
+    empty_response,
+    error_response,
+    json_response,
+    json_text_response,
+    model_response,
+    refusal_response,
+    with_request_id,
+)
 from .state import SandboxState, StoredResponse
 from .stream import SandboxEventStream
 from .tenant import MenuConfig
@@ -123,7 +131,7 @@ class App:
                 response = refusal_response(refusal)
             except Exception as exc:
                 response = refusal_response(_internal_error(request, exc))
-            return Response(response.status, response.headers.pairs + (("X-Request-Id", request_id),), response.body)
+            return with_request_id(response, request_id)
 
     def _answer(self, request: Request) -> Response:
         state = self._state
@@ -131,7 +139,7 @@ class App:
         route = admitted.route
         if admitted.user is None:
             return self._auth_exchange(request)
-        key = request.headers.get("Idempotency-Key") if request.method.upper() == "POST" else None
+        key = admitted.idempotency_key if request.method.upper() == "POST" else None
         slot = None
         if key:
             slot = (admitted.user.id, route.name, key)
@@ -292,15 +300,15 @@ class App:
             custom_data=self._custom_data(data),
         )
         record = state.chats.create(admitted.end_user, chat_request, lang)
-        return json_response(201, state.chats.answer(record))
+        return json_text_response(201, state.chats.answer_json(record))
 
     def _chat_action(self, request: Request, admitted: Admission, action: Callable[[Any], None]) -> Response:
         record = admitted.owned_chat
         action(record)
-        return json_response(200, self._state.chats.answer(record))
+        return json_text_response(200, self._state.chats.answer_json(record))
 
     def _load_chat(self, request: Request, admitted: Admission) -> Response:
-        return json_response(200, self._state.chats.answer(admitted.owned_chat))
+        return json_text_response(200, self._state.chats.answer_json(admitted.owned_chat))
 
     def _resume_chat(self, request: Request, admitted: Admission) -> Response:
         return self._chat_action(request, admitted, self._state.chats.resume)
@@ -326,7 +334,7 @@ class App:
         after = parse_int(raw, "after", from_text=True) if raw not in (None, "") else 0
         if after < 0:
             raise invalid("after", "must not be negative")
-        return json_response(200, chats.message_data_after(record, after))
+        return json_text_response(200, chats.messages_json_after(record, after))
 
     def _send_message(self, request: Request, admitted: Admission) -> Response:
         # One handler for sendTextMessage and the raw chat.sendMessage: a text message is
@@ -338,12 +346,12 @@ class App:
         if kind == "text" and set(data) <= {"type", "content"}:
             content = get_str(data, "content", required=True, allow_empty=False, max_length=_MAX_TEXT)
             assert content is not None
-            return json_response(201, chats.message_data(record, chats.send_text(record, content)))
+            return json_text_response(201, chats.message_json(record, chats.send_text(record, content)))
         if "type" not in data:
             raise invalid("type", "a message needs a 'type'")
         if len(json.dumps(data)) > _MAX_RAW:
             raise invalid("message", f"a message takes at most {_MAX_RAW} characters of JSON")
-        return json_response(201, chats.message_data(record, chats.send_raw(record, data)))
+        return json_text_response(201, chats.message_json(record, chats.send_raw(record, data)))
 
     def _get_chat_history(self, request: Request, admitted: Admission) -> Response:
         raw = query_value(request, "page")
@@ -368,7 +376,7 @@ class App:
         if not parts:
             raise invalid("file", "a multipart part named 'file' is required")
         upload = accept_upload(parts[0], state.tenant.prohibited, "file")
-        return json_response(201, state.chats.message_data(record, state.chats.send_file(record, upload)))
+        return json_text_response(201, state.chats.message_json(record, state.chats.send_file(record, upload)))
 
     def _start_cobrowse(self, request: Request, admitted: Admission) -> Response:
         chats = self._state.chats

@@ -8,6 +8,7 @@ checks requests, then calls these methods.
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
@@ -122,8 +123,12 @@ class ChatRecord:
     cobrowse_sessions: List[str] = attrs.field(factory=list)
     #: Each message's wire JSON, beside ``messages`` (made once, when it is posted).
     message_data: List[Dict[str, Any]] = attrs.field(factory=list, repr=False)
+    #: Each message's JSON text, written the first time an answer carries it.
+    message_text: List[Optional[str]] = attrs.field(factory=list, repr=False)
     # The chat's wire JSON and what it was made from (see ChatDesk.payload).
     payload_cache: Optional[Tuple[Tuple[Any, ...], Dict[str, Any]]] = attrs.field(default=None, init=False, repr=False)
+    # That JSON as text without its closing brace, beside the dict it was written from.
+    payload_text: Optional[Tuple[Dict[str, Any], str]] = attrs.field(default=None, init=False, repr=False)
 
 
 class ChatDesk(Records[ChatRecord]):
@@ -190,12 +195,30 @@ class ChatDesk(Records[ChatRecord]):
         latest event (a client streams from there; what came before is history)."""
         return self.payload(chat, chat.log.last_seq)
 
+    def answer_json(self, chat: ChatRecord) -> str:
+        """:meth:`answer` as JSON text, exactly as ``json.dumps`` writes it.
+
+        The text of the chat without ``event_seq`` is kept until the chat changes, and
+        ``event_seq`` (always the last key) is written after it.
+        """
+        data = self._payload_data(chat)
+        cached = chat.payload_text
+        if cached is None or cached[0] is not data:
+            if not data:  # pragma: no cover - a chat always has an id and a status
+                return json.dumps(self.answer(chat))
+            cached = chat.payload_text = (data, json.dumps(data)[:-1])
+        return f'{cached[1]}, "event_seq": {chat.log.last_seq}}}'
+
     def payload(self, chat: ChatRecord, event_seq: int) -> Dict[str, Any]:
         """The wire JSON of the chat as it is now, carrying ``event_seq``.
 
         The rest of the JSON is shared by every event and answer that carries it: nobody
         changes it. It is made again only when something the model shows changed.
         """
+        return {**self._payload_data(chat), "event_seq": event_seq}
+
+    def _payload_data(self, chat: ChatRecord) -> Dict[str, Any]:
+        """The chat's wire JSON without ``event_seq``, made again only after a change."""
         # Everything model() reads that can change after the chat was created; the rest
         # (id, request, creation time, end user, menu path) is fixed for the chat's life.
         key = (
@@ -213,7 +236,7 @@ class ChatDesk(Records[ChatRecord]):
             data: Dict[str, Any] = serde.unstructure(self.model(chat))
             data.pop("event_seq", None)
             cached = chat.payload_cache = (key, data)
-        return {**cached[1], "event_seq": event_seq}
+        return cached[1]
 
     def _menu_path(self, menu_id: int) -> List[ChatMenu]:
         path: List[ChatMenu] = []
@@ -249,6 +272,7 @@ class ChatDesk(Records[ChatRecord]):
     def _record(self, chat: ChatRecord, message: Message, data: Dict[str, Any]) -> Message:
         chat.messages.append(message)
         chat.message_data.append(data)
+        chat.message_text.append(None)
         self._emit(chat, "chat.message", data)
         return message
 
@@ -603,6 +627,26 @@ class ChatDesk(Records[ChatRecord]):
     def message_data(self, chat: ChatRecord, message: Message) -> Dict[str, Any]:
         """The wire JSON of one of the chat's messages (made when it was posted)."""
         return chat.message_data[message.index - 1]
+
+    def message_json(self, chat: ChatRecord, message: Message) -> str:
+        """:meth:`message_data` as JSON text, exactly as ``json.dumps`` writes it."""
+        return self._message_text(chat, message.index - 1)
+
+    def messages_json_after(self, chat: ChatRecord, after: int) -> str:
+        """:meth:`message_data_after` as JSON text, exactly as ``json.dumps`` writes it.
+
+        Each message is written once, however many answers carry it: a message's JSON
+        never changes once posted.
+        """
+        texts = [self._message_text(chat, position) for position in range(max(after, 0), len(chat.message_data))]
+        # json.dumps writes a list as its items' texts between brackets, ", " apart.
+        return "[" + ", ".join(texts) + "]"
+
+    def _message_text(self, chat: ChatRecord, position: int) -> str:
+        text = chat.message_text[position]
+        if text is None:
+            text = chat.message_text[position] = json.dumps(chat.message_data[position])
+        return text
 
     # -- check-in -------------------------------------------------------------------------
 

@@ -31,12 +31,32 @@ from .routing import path_of
 from .state import SandboxState
 from .tokens import EndUserRecord
 
-__all__ = ["Admission", "FrontDoor", "bearer_token"]
+__all__ = ["Admission", "FrontDoor", "bearer_token", "edge_headers"]
 
 
 def bearer_token(request: Request) -> Optional[str]:
     """The token of an ``Authorization: Bearer ...`` header, or ``None``."""
-    value = request.headers.get("Authorization") or ""
+    return _bearer(request.headers.get("Authorization"))
+
+
+# The headers the edge reads, by lower-case name.
+_EDGE_HEADERS = frozenset({"x-company-id", "authorization", "idempotency-key"})
+
+
+def edge_headers(request: Request) -> Dict[str, str]:
+    """The first value of each header the edge reads, by lower-case name (one pass over
+    the headers instead of one per name; the same values ``headers.get`` gives)."""
+    found: Dict[str, str] = {}
+    wanted = _EDGE_HEADERS
+    for key, value in request.headers.pairs:
+        name = key.lower()
+        if name in wanted and name not in found:  # the first of a repeated name, as get() finds
+            found[name] = value
+    return found
+
+
+def _bearer(header: Optional[str]) -> Optional[str]:
+    value = header or ""
     scheme, _, token = value.partition(" ")
     token = token.strip()
     return token if token and scheme.lower() == "bearer" else None
@@ -54,9 +74,10 @@ class Admission:
         params: the path's placeholder values (decoded).
         user: the end user of the bearer token; ``None`` for the auth exchange.
         token: the bearer token; ``None`` for the auth exchange.
+        idempotency_key: the ``Idempotency-Key`` header, if any.
     """
 
-    __slots__ = ("route", "params", "user", "token", "_state", "_chat", "_call")
+    __slots__ = ("route", "params", "user", "token", "idempotency_key", "_state", "_chat", "_call")
 
     def __init__(
         self,
@@ -65,11 +86,14 @@ class Admission:
         state: SandboxState,
         user: Optional[EndUserRecord] = None,
         token: Optional[str] = None,
+        *,
+        idempotency_key: Optional[str] = None,
     ) -> None:
         self.route = route
         self.params = params
         self.user = user
         self.token = token
+        self.idempotency_key = idempotency_key
         self._state = state
         self._chat: Optional[ChatRecord] = None
         self._call: Optional[CallRecord] = None
@@ -159,12 +183,14 @@ class FrontDoor:
         fault = state.faults.take_http_fault(route.name)
         if fault is not None:
             raise _fault_refusal(fault)
-        self._check_company(request)
+        headers = edge_headers(request)
+        self._check_company(headers.get("x-company-id"))
         state.run_due()
+        key = headers.get("idempotency-key")
         if not route.authenticated:
-            return Admission(route, params, state)
-        token = bearer_token(request)
-        return Admission(route, params, state, state.tokens.lookup(token, state.now()), token)
+            return Admission(route, params, state, idempotency_key=key)
+        token = _bearer(headers.get("authorization"))
+        return Admission(route, params, state, state.tokens.lookup(token, state.now()), token, idempotency_key=key)
 
     def _unknown(self, method: str, path: str, only: Optional[str]) -> Refusal:
         if only is not None:
@@ -174,8 +200,7 @@ class FrontDoor:
             return method_not_allowed(method, allowed)
         return Refusal(404, f"no route for {method} {path}", code="not_found")
 
-    def _check_company(self, request: Request) -> None:
-        sent = request.headers.get("X-Company-Id")
+    def _check_company(self, sent: Optional[str]) -> None:
         if not sent:
             raise Refusal(401, "the X-Company-Id header is required", code="unauthorized")
         if sent != self._state.company_id:

@@ -78,9 +78,16 @@ class Faults:
 
     def take_http_fault(self, route_name: str) -> Optional[HttpFault]:
         """The next scripted failure of a route, consumed; ``None`` when there is none."""
+        if not self._http:
+            return None  # nothing scripted (every request asks): no lock to take
         with self._lock:
             queue = self._http.get(route_name)
-            return queue.pop(0) if queue else None
+            if not queue:
+                return None
+            fault = queue.pop(0)
+            if not queue:
+                del self._http[route_name]  # so that an empty table reads as empty
+            return fault
 
     def drop_stream_after(self, frames: int, *, times: int = 1) -> None:
         """The next ``times`` event streams opened drop (close code ``None``) after ``frames`` frames."""

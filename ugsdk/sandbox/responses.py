@@ -11,6 +11,8 @@ from .refusal import Refusal
 
 __all__ = [
     "json_response",
+    "json_text_response",
+    "with_request_id",
     "model_response",
     "empty_response",
     "error_response",
@@ -27,10 +29,32 @@ _NO_HEADERS = Headers(())
 
 def json_response(status: int, data: Any, headers: Optional[Mapping[str, str]] = None) -> Response:
     """A JSON response (``data`` already made of JSON values)."""
-    body = json.dumps(data).encode("utf-8")
+    return json_text_response(status, json.dumps(data), headers)
+
+
+def json_text_response(status: int, text: str, headers: Optional[Mapping[str, str]] = None) -> Response:
+    """A JSON response of text already encoded (as ``json.dumps`` writes it)."""
+    body = text.encode("utf-8")
     if not headers:
         return Response(status, _JSON_HEADERS, body)
     return Response(status, {"Content-Type": _JSON, **headers}, body)
+
+
+def with_request_id(response: Response, request_id: str) -> Response:
+    """``response`` with an ``X-Request-Id`` header added after its own."""
+    pairs = response.headers.pairs + (("X-Request-Id", request_id),)
+    return Response(response.status, _headers_of(pairs), response.body)
+
+
+def _headers_of(pairs: Tuple[Tuple[str, str], ...]) -> Headers:
+    """``Headers(pairs)`` for pairs that are already a tuple of text pairs.
+
+    The converter of ``Headers`` would copy them into the same tuple; every answer gets one
+    of these, so the copy is skipped. (Frozen attrs classes are set up the same way.)
+    """
+    made = object.__new__(Headers)
+    object.__setattr__(made, "pairs", pairs)
+    return made
 
 
 def model_response(status: int, model: Any) -> Response:

@@ -10,6 +10,7 @@ gives.
 
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
@@ -18,6 +19,10 @@ from ..routes import Route, RouteTable
 __all__ = ["RouteIndex", "path_of"]
 
 Found = Tuple[Route, Dict[str, str]]
+
+
+# Characters that make a URL one of the shapes path_of leaves to urlsplit.
+_RARE = re.compile(r"[\t\r\n?#\[]").search
 
 
 def path_of(url: str) -> str:
@@ -32,7 +37,7 @@ def path_of(url: str) -> str:
         rest = url[7:]
     else:
         return urlsplit(url).path
-    if "\t" in rest or "\r" in rest or "\n" in rest or "?" in rest or "#" in rest or "[" in rest:
+    if _RARE(rest) is not None:
         return urlsplit(url).path  # the rare shapes: leave them to the standard library
     slash = rest.find("/")
     return rest[slash:] if slash >= 0 else ""

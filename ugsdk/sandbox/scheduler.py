@@ -27,7 +27,14 @@ class Scheduler:
         """Run ``job`` once the clock reaches ``due`` (replacing any job under ``key``)."""
         order = next(self._order)
         self._live[key] = order
-        heapq.heappush(self._heap, (due, order, key, job))
+        heap = self._heap
+        if len(heap) > 2 * len(self._live) + 64:
+            # Mostly replaced or cancelled jobs (each chat leaves a few): keep the live ones,
+            # so that the heap, and what it holds on to, does not grow with every chat.
+            live = self._live
+            heap = self._heap = [entry for entry in heap if live.get(entry[2]) == entry[1]]
+            heapq.heapify(heap)
+        heapq.heappush(heap, (due, order, key, job))
 
     def cancel(self, key: Hashable) -> None:
         """Drop the job under ``key``, if any."""
