@@ -17,6 +17,7 @@ import logging
 import math
 import os
 import platform
+import random
 import threading
 import time
 from datetime import datetime, timezone
@@ -365,9 +366,19 @@ class TransportSlot:
             transport.close()
 
 
+# Keys must be unique, not secret: a generator of our own, seeded from the OS (whose random
+# source is a system call per key, which measured tens of microseconds each in a virtual
+# machine) and seeded again in a forked child, so that no two processes draw the same keys.
+# Never the random module's shared generator: an app that calls random.seed() would make
+# keys repeat.
+_KEYS = random.Random(os.urandom(32))
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _KEYS.seed(os.urandom(32)))
+
+
 def new_idempotency_key() -> str:
     """A random (version 4) UUID as text, what ``str(uuid.uuid4())`` gives, made cheaper."""
-    value = int.from_bytes(os.urandom(16), "big")
+    value = _KEYS.getrandbits(128)
     # The version (4) and RFC 4122 variant bits, set as uuid.UUID(version=4) sets them.
     value = (value & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
     digits = "%032x" % value

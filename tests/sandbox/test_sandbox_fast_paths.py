@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import os
 import re
 import uuid
 from typing import List, Tuple
@@ -153,6 +154,33 @@ def test_idempotency_keys_are_random_uuid4_text() -> None:
         assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
         assert str(parsed) == key
         assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", key)
+
+
+def test_idempotency_keys_ignore_the_apps_random_seed() -> None:
+    import random
+
+    random.seed(42)
+    first = new_idempotency_key()
+    random.seed(42)
+    assert new_idempotency_key() != first  # an app's seed never makes keys repeat
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX only")
+def test_a_forked_child_draws_other_idempotency_keys() -> None:
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next keys, through the pipe
+        try:
+            os.close(read_fd)
+            os.write(write_fd, " ".join(new_idempotency_key() for _ in range(5)).encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    os.waitpid(pid, 0)
+    with os.fdopen(read_fd) as pipe:
+        child = set(pipe.read().split())
+    parent = {new_idempotency_key() for _ in range(5)}
+    assert len(child) == 5 and not child & parent
 
 
 def test_a_sandbox_answer_over_the_wire_is_unchanged() -> None:
