@@ -15,7 +15,6 @@ and the end-user token in the configured store, so a view costs one HTTP call on
 
 from __future__ import annotations
 
-import inspect
 import logging
 import math
 import queue
@@ -250,12 +249,9 @@ def ongoing_chat(client: Client) -> Any:
     Returns:
         The chat, or ``None`` when the end user has none going on.
     """
-    load = client.load_ongoing_chat
-    # Clients that can trust the stored chat skip the GET; a stale one then surfaces as the
-    # API's 404 or 409 on the action itself.
-    if "check" in inspect.signature(load).parameters:
-        return load(check=False)  # type: ignore[call-arg,unused-ignore]
-    return load()
+    # The stored chat is trusted, with no GET: a stale one surfaces as the API's 404 or 409
+    # on the action itself, which forgets it.
+    return client.load_ongoing_chat(check=False)
 
 
 # -- JSON actions ----------------------------------------------------------------------------
