@@ -177,8 +177,13 @@ class EventHub:
 
         Returns:
             True when everything ended in time (False: a listener is still blocked).
+
+        Raises:
+            ValidationError: ``timeout`` is not a number of seconds.
         """
-        deadline = time.monotonic() + max(0.0, timeout)
+        from .validation import check_seconds
+
+        deadline = time.monotonic() + (check_seconds(timeout, "timeout") or 0.0)
         with self._lock:
             pumps = list(self._pumps)
         for pump in pumps:

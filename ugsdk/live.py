@@ -22,6 +22,10 @@ the missed messages and the chat over HTTP before going on, and remembers the hi
 
 Nothing here starts at import or in a constructor: threads start in :meth:`EventPump.start`,
 and a pump inherited through ``fork()`` is dead in the child, whose client starts its own.
+
+A pump given an :class:`~ugsdk.hub.EventHub` has no reader thread: the hub drives the same
+steps (:meth:`EventPump.open_step`, :meth:`EventPump.take_text`,
+:meth:`EventPump.dropped_step`) from its one selector thread and its pool.
 """
 
 from __future__ import annotations

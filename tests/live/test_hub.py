@@ -185,6 +185,10 @@ def test_a_hub_and_a_client_are_checked():
     with pytest.raises(ugsdk.ValidationError) as info:
         ugsdk.Client.for_sandbox(hub="shared")  # type: ignore[arg-type]
     assert info.value.argument == "hub"
+    for bad in (float("nan"), -1, "5"):
+        with pytest.raises(ugsdk.ValidationError) as info:
+            ugsdk.EventHub().close(bad)  # type: ignore[arg-type]
+        assert info.value.argument == "timeout"
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX only")
