@@ -13,12 +13,13 @@ The pump sees the session only through :class:`ugsdk.live.PumpHost`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING, Any, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Iterator, List, Optional, Tuple
 
 import attrs
 
@@ -213,10 +214,8 @@ class ChatSession:
         """
         if self.state_store is None:
             return None
-        try:
+        with _store_failure("read"):
             state = self.state_store.load_state(self.key())
-        except Exception as exc:
-            raise StoreError(f"the chat store failed to read: {type(exc).__name__}: {exc}") from exc
         if state is None or state.chat is None or state.chat_id is None:
             return None
         try:
@@ -246,10 +245,8 @@ class ChatSession:
         Raises:
             StoreError: the store failed.
         """
-        try:
+        with _store_failure("read"):
             return self.store.get(self.key())
-        except Exception as exc:
-            raise StoreError(f"the chat store failed to read: {type(exc).__name__}: {exc}") from exc
 
     def forget_stored(self, chat_id: Optional[int] = None) -> None:
         """Drop the stored chat id (only if it is ``chat_id``, when given).
@@ -257,11 +254,9 @@ class ChatSession:
         Raises:
             StoreError: the store failed.
         """
-        try:
+        with _store_failure("forget"):
             if chat_id is None or self.store.get(self.key()) == chat_id:
                 self.store.delete(self.key())
-        except Exception as exc:
-            raise StoreError(f"the chat store failed to forget: {type(exc).__name__}: {exc}") from exc
 
     def refresh(self, chat: Chat) -> None:
         """Take a newer view of ``chat`` if it is the current one (a store failure is
@@ -469,6 +464,16 @@ class ChatSession:
         self.listeners.clear()
         self.dispatcher.close(0.0)
 
+
+
+@contextlib.contextmanager
+def _store_failure(what: str) -> Iterator[None]:
+    """Whatever a store raises becomes a :class:`~ugsdk.errors.StoreError` saying it failed
+    to ``what`` (stores are the app's code: any exception may come out of them)."""
+    try:
+        yield
+    except Exception as exc:
+        raise StoreError(f"the chat store failed to {what}: {type(exc).__name__}: {exc}") from exc
 
 class _PumpLink:
     """The session as one pump sees it: the narrow :class:`ugsdk.live.PumpHost`, with the
