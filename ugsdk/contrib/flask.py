@@ -54,7 +54,7 @@ from werkzeug.local import LocalProxy  # type: ignore[import-untyped,import-not-
 from ..client import Client
 from ..errors import UgsdkError, ValidationError
 from ..store import DEFAULT_TTL
-from .web import Upload, WebConfig, error_response, guest_values, new_guest_id, ongoing_chat, parse_last_event_id, run_action, sse_stream, user_values
+from .web import SSE_HEADERS, Upload, WebConfig, error_response, guest_values, new_guest_id, run_action, user_values
 
 __all__ = ["UGSDK", "current_client", "blueprint", "AnonymousRefused", "DEFAULT_FLASK_USER_MAPPING"]
 
@@ -210,21 +210,17 @@ def _token() -> Any:
 
 def _events() -> Any:
     """The ongoing chat as ``text/event-stream`` (204 when there is none)."""
+    last = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
     try:
         state = _state()
         client = state.web.client_for(state.extension.end_user(), replay_history=True)
-        chat = ongoing_chat(client)
+        stream = state.web.chat_stream(client, last)
     except Exception as exc:
         return json_error(exc)
-    if chat is None or chat.status.is_ended:
-        client.destroy()
+    if stream is None:
         return Response(status=204)
-    web = _state().web
-    last = parse_last_event_id(request.headers.get("Last-Event-ID") or request.args.get("last_event_id"))
-    stream = sse_stream(client, last_event_id=last, heartbeat=web.sse_heartbeat, max_seconds=web.sse_max_seconds)
     response = Response(stream, mimetype="text/event-stream")
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Accel-Buffering"] = "no"
+    response.headers.update(SSE_HEADERS)
     return response
 
 

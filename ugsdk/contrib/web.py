@@ -50,6 +50,7 @@ __all__ = [
     "ACTIONS",
     "error_response",
     "sse_stream",
+    "SSE_HEADERS",
     "ongoing_chat",
     "guest_values",
     "new_guest_id",
@@ -215,6 +216,25 @@ class WebConfig:
             **self.client_options,
         )
 
+    def chat_stream(self, client: Client, last_event_id: Optional[str]) -> Optional[Iterator[bytes]]:
+        """The event stream of an events view: the ongoing chat's events after
+        ``last_event_id`` (the header's text), or ``None`` when no chat is going on (the
+        client is then destroyed, and the view answers 204, which stops ``EventSource``).
+
+        Raises:
+            UgsdkError: the store or the service failed (the view maps it).
+        """
+        chat = ongoing_chat(client)
+        if chat is None or chat.status.is_ended:
+            client.destroy()
+            return None
+        return sse_stream(
+            client,
+            last_event_id=parse_last_event_id(last_event_id),
+            heartbeat=self.sse_heartbeat,
+            max_seconds=self.sse_max_seconds,
+        )
+
     def close(self) -> None:
         """Close the shared transport (a later client makes a new one)."""
         with self._transport_lock:
@@ -261,11 +281,19 @@ Payload = Mapping[str, Any]
 Upload = Tuple[str, bytes, str]
 
 
-def _int_arg(payload: Payload, name: str, *, required: bool = True) -> Optional[int]:
+def _given(payload: Payload, name: str, required: bool) -> Any:
+    # The value of a field, None when it is missing or empty (refused if it is required).
     value = payload.get(name)
     if value is None or value == "":
         if required:
             raise ValidationError("is required", argument=name)
+        return None
+    return value
+
+
+def _int_arg(payload: Payload, name: str, *, required: bool = True) -> Optional[int]:
+    value = _given(payload, name, required)
+    if value is None:
         return None
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value)
@@ -275,10 +303,8 @@ def _int_arg(payload: Payload, name: str, *, required: bool = True) -> Optional[
 
 
 def _text_arg(payload: Payload, name: str, *, required: bool = True) -> Optional[str]:
-    value = payload.get(name)
-    if value is None or value == "":
-        if required:
-            raise ValidationError("is required", argument=name)
+    value = _given(payload, name, required)
+    if value is None:
         return None
     if not isinstance(value, str):
         raise ValidationError(f"must be a string, got {type(value).__name__}", argument=name)
@@ -458,6 +484,11 @@ def _frame(event: Event) -> bytes:
     lines.append(f"event: {event.name}")
     lines.append("data: " + json.dumps(body, separators=(",", ":"), ensure_ascii=False))
     return ("\n".join(lines) + "\n\n").encode("utf-8")
+
+
+#: Headers of an event-stream response: never cached, and passed on at once by proxies
+#: (nginx buffers a response unless told).
+SSE_HEADERS: Mapping[str, str] = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def parse_last_event_id(value: Optional[str]) -> int:

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Tuple
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
 from ...errors import ValidationError
-from ..web import Upload, error_response, ongoing_chat, parse_last_event_id, run_action, sse_stream
+from ..web import SSE_HEADERS, Upload, error_response, run_action
 from . import AnonymousRefused, end_user, get_client, get_config, stream_client
 
 __all__ = ["token_view", "events_view", "action_view", "json_error"]
@@ -61,20 +61,16 @@ def events_view(request: Any) -> Any:
     """
     if request.method != "GET":
         return JsonResponse({"error": "method_not_allowed"}, status=405, headers={"Allow": "GET"})
+    last = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
     try:
-        client = stream_client(request)
-        chat = ongoing_chat(client)
+        stream = get_config().chat_stream(stream_client(request), last)
     except Exception as exc:
         return json_error(exc)
-    if chat is None or chat.status.is_ended:
-        client.destroy()
+    if stream is None:
         return HttpResponse(status=204)
-    config = get_config()
-    last = parse_last_event_id(request.headers.get("Last-Event-ID") or request.GET.get("last_event_id"))
-    stream = sse_stream(client, last_event_id=last, heartbeat=config.sse_heartbeat, max_seconds=config.sse_max_seconds)
     response = StreamingHttpResponse(stream, content_type="text/event-stream")
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"  # nginx: pass events on at once
+    for name, value in SSE_HEADERS.items():
+        response[name] = value
     return response
 
 
