@@ -121,6 +121,9 @@ def test_the_ported_app_shows_every_message_once(make_client: Callable[[Sandbox,
         reloaded = App(again)
         ongoing = again.load_ongoing_chat()
         assert ongoing is not None and ongoing.id == chat.id
+        # The user types once the page has rendered: the app's own echo of a message sent
+        # while its render fetch was under way would be the app's race, not the client's.
+        reloaded.wait_for(len(sandbox.messages(chat.id)))
         sandbox.agent_reply(chat.id, "Still there?")
         reloaded.send("yes")
         _check_exactly_once(reloaded, sandbox, chat.id)
