@@ -20,11 +20,32 @@ share a cache or a Redis database with the rest of an application.
 Stores that also implement :class:`StateStore` keep a whole :class:`EndUserState`: the chat
 id, the chat as last seen, and the end-user token with its expiry, so that a client made for
 one web request can act on the chat with a single HTTP call.
+
+Stores that also implement :class:`AtomicStateStore` (every store of ugsdk does) let several
+threads, processes and machines share one end user safely:
+
+- ``update_state`` changes a state under the store's own atomicity guarantee, so two writers
+  never lose each other's change;
+- ``claim`` / ``release`` take and drop a per-user lease, "I am starting a chat for this
+  user", so two workers starting a chat for one user at once end with one chat (a holder
+  that dies loses its claim when the lease runs out);
+- ``touch`` renews an entry's lifetime, so a chat in use is not forgotten when nothing about
+  it has been written for ``ttl`` seconds.
+
+A store written to the plain :class:`ChatStore` or :class:`StateStore` protocol keeps
+working, with less: the session then reads the state, changes it and writes it back through
+``load_state`` / ``save_state`` (or ``get`` / ``set`` / ``delete``) under a lock of its own
+process only. Nothing then stops two processes from starting a chat for the same user at
+once, a write from another process may be lost, and an entry's lifetime counts from its last
+write (a chat in use whose state does not change may be forgotten after ``ttl``). Django's
+``manage.py check`` warns about such a store (``ugsdk.W002``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import os
 import tempfile
 import threading
@@ -39,6 +60,7 @@ from .errors import ValidationError
 __all__ = [
     "ChatStore",
     "StateStore",
+    "AtomicStateStore",
     "EndUserState",
     "MemoryChatStore",
     "FileChatStore",
@@ -46,7 +68,10 @@ __all__ = [
     "store_key",
     "namespaced",
     "check_ttl",
+    "check_lease",
+    "claim_key",
     "DEFAULT_TTL",
+    "MAX_LEASE",
     "KEY_PREFIX",
 ]
 
@@ -54,6 +79,8 @@ __all__ = [
 DEFAULT_TTL = 24 * 60 * 60.0
 #: The namespace of every key the stores write.
 KEY_PREFIX = "ugsdk:"
+#: The longest claim lease a store takes (a week): a claim guards one ``create_chat`` call.
+MAX_LEASE = 7 * 24 * 60 * 60.0
 
 
 def store_key(company_id: str, user: str) -> str:
@@ -86,9 +113,58 @@ def check_ttl(ttl: Optional[float], argument: str = "ttl") -> Optional[float]:
     """
     if ttl is None:
         return None
-    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not ttl > 0:
+    # Infinity is refused too: None already says "never", and a store could not encode it.
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl < math.inf:
         raise ValidationError(f"must be seconds > 0 or None, got {ttl!r}", argument=argument)
     return float(ttl)
+
+
+def check_lease(lease: Any) -> float:
+    """Check a claim's lease in seconds.
+
+    Returns:
+        the lease as a float.
+
+    Raises:
+        ValidationError: not a number of seconds > 0 and at most :data:`MAX_LEASE`.
+    """
+    if isinstance(lease, bool) or not isinstance(lease, (int, float)) or not 0 < lease <= MAX_LEASE:
+        raise ValidationError(f"must be seconds > 0 and at most {MAX_LEASE:.0f}, got {lease!r}", argument="lease")
+    return float(lease)
+
+
+def claim_key(full_key: str, prefix: str = KEY_PREFIX) -> str:
+    """The key of the claim on the state stored under ``full_key`` (already namespaced).
+
+    A hash keeps it apart from every state key whatever the end user's id holds, and of a
+    fixed length whatever the key's.
+    """
+    digest = hashlib.sha256(full_key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    return f"{prefix}claim:{digest}"
+
+
+def _check_key(key: Any) -> str:
+    if not isinstance(key, str) or not key:
+        raise ValidationError("must be a non-empty string", argument="key")
+    return key
+
+
+def _check_owner(owner: Any) -> str:
+    if not isinstance(owner, str) or not owner:
+        raise ValidationError("must be a non-empty string", argument="owner")
+    return owner
+
+
+def _check_change(change: Any) -> Callable[[EndUserState], EndUserState]:
+    if not callable(change):
+        raise ValidationError(f"must be a callable, got {type(change).__name__}", argument="change")
+    return change  # type: ignore[no-any-return]
+
+
+def _checked_result(new: Any) -> "EndUserState":
+    if not isinstance(new, EndUserState):
+        raise ValidationError(f"must return an EndUserState, got {type(new).__name__}", argument="change")
+    return new
 
 
 @attrs.frozen
@@ -100,22 +176,32 @@ class EndUserState:
         chat: the ongoing chat as last seen, in its wire (JSON) form, or ``None``.
         token: the end-user token the API issued (never shown in a ``repr``).
         token_expires_at: when ``token`` expires, in epoch seconds.
+        creating_since: when a holder of the user's claim sent ``create_chat`` and has not
+            recorded its answer yet, in epoch seconds; ``None`` otherwise. A later worker
+            that finds it set (and the claim gone) asks the service for the user's ongoing
+            chat before creating another.
     """
 
     chat_id: Optional[int] = None
     chat: Optional[Dict[str, Any]] = attrs.field(default=None, repr=False)
     token: Optional[str] = attrs.field(default=None, repr=False)
     token_expires_at: Optional[float] = None
+    creating_since: Optional[float] = None
 
     @property
     def is_empty(self) -> bool:
         """Whether nothing is worth keeping."""
-        return self.chat_id is None and self.token is None
+        return self.chat_id is None and self.token is None and self.creating_since is None
 
     def with_chat_id(self, chat_id: Optional[int]) -> "EndUserState":
-        """This state with another chat id (the chat snapshot goes when it is of another chat)."""
+        """This state with another chat id.
+
+        The chat snapshot goes when it is of another chat; a chat id also ends a pending
+        ``create_chat`` (``creating_since``), as its answer is now recorded.
+        """
         chat = self.chat if chat_id is not None and _chat_id_of(self.chat) == chat_id else None
-        return attrs.evolve(self, chat_id=chat_id, chat=chat)
+        creating = self.creating_since if chat_id is None else None
+        return attrs.evolve(self, chat_id=chat_id, chat=chat, creating_since=creating)
 
     def to_json(self) -> Dict[str, Any]:
         """The JSON form stores write."""
@@ -124,6 +210,7 @@ class EndUserState:
             "chat": self.chat,
             "token": self.token,
             "token_expires_at": self.token_expires_at,
+            "creating_since": self.creating_since,
         }
 
     @classmethod
@@ -141,9 +228,19 @@ class EndUserState:
             chat = None
         if token is not None and not isinstance(token, str):
             token = None
-        if expires is not None and (isinstance(expires, bool) or not isinstance(expires, (int, float))):
-            expires = None
-        return cls(chat_id=chat_id, chat=chat, token=token, token_expires_at=None if expires is None else float(expires))
+        expires, creating = _seconds_or_none(expires), _seconds_or_none(data.get("creating_since"))
+        return cls(chat_id=chat_id, chat=chat, token=token, token_expires_at=expires, creating_since=creating)
+
+
+def _seconds_or_none(value: Any) -> Optional[float]:
+    """A finite number of seconds as a float; ``None`` for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int too large for a float
+        return None
+    return seconds if math.isfinite(seconds) else None
 
 
 def _chat_id_of(chat: Optional[Mapping[str, Any]]) -> Optional[int]:
@@ -189,17 +286,148 @@ class StateStore(ChatStore, Protocol):
         ...
 
 
+@runtime_checkable
+class AtomicStateStore(StateStore, Protocol):
+    """A :class:`StateStore` with atomic updates, a per-user claim and a sliding lifetime.
+
+    Optional: the session uses these operations when a store has them, and falls back to
+    ``load_state`` / ``save_state`` otherwise (see this module's docstring). Every store of
+    ugsdk implements it. Like :class:`ChatStore`, called from background threads.
+
+    Attributes:
+        ttl: the lifetime of an entry in seconds (``None``: entries never expire).
+    """
+
+    ttl: Optional[float]
+
+    def update_state(self, key: str, change: Callable[[EndUserState], EndUserState]) -> EndUserState:
+        """Apply ``change`` to the state under ``key`` atomically and return the state written.
+
+        ``change`` gets the current state (an empty :class:`EndUserState` when there is none)
+        and must be pure: a store may call it more than once (optimistic retries). A result
+        with ``is_empty`` deletes the entry. The write gives the entry a full lifetime.
+        """
+        ...
+
+    def claim(self, key: str, owner: str, lease: float) -> bool:
+        """Take the claim "``owner`` is starting a chat for ``key``" for ``lease`` seconds.
+
+        The claim is taken when no live claim is held, and renewed to ``lease`` when
+        ``owner`` already holds it (re-entrant). It is kept apart from the state (under its
+        own key), so state writes never disturb it, and it expires after its lease when its
+        holder dies. Returns whether ``owner`` holds the claim after the call.
+        """
+        ...
+
+    def release(self, key: str, owner: str) -> bool:
+        """Drop the claim on ``key`` if ``owner`` holds it (compare-and-delete).
+
+        Returns whether it was dropped.
+        """
+        ...
+
+    def touch(self, key: str) -> bool:
+        """Renew the lifetime of the entry under ``key`` to a full ``ttl`` without changing it.
+
+        Returns whether an entry exists.
+        """
+        ...
+
+
 class _StateStoreBase:
-    """``get`` / ``set`` / ``delete`` in terms of one atomic read-modify-write, ``_update``."""
+    """The parts every store of ugsdk shares.
+
+    ``get`` / ``set`` / ``delete`` / ``save_state`` are built on one atomic read-modify-write,
+    :meth:`_apply`, which each store implements under its own guarantee. The public atomic
+    operations check their arguments here, before any I/O, then call the store's ``_apply``,
+    ``_claim``, ``_release`` and ``_touch``.
+    """
+
+    ttl: Optional[float]
 
     def load_state(self, key: str) -> Optional[EndUserState]:
         raise NotImplementedError
 
     def save_state(self, key: str, state: EndUserState) -> None:
-        self._update(key, lambda _old: state)
+        """Replace the state under ``key`` (an empty state removes the entry).
+
+        Raises:
+            ValidationError: ``state`` is not an :class:`EndUserState`.
+        """
+        if not isinstance(state, EndUserState):
+            raise ValidationError(f"must be an EndUserState, got {type(state).__name__}", argument="state")
+        self._apply(_check_key(key), lambda _old: state)
+
+    def update_state(self, key: str, change: Callable[[EndUserState], EndUserState]) -> EndUserState:
+        """Apply ``change`` to the state under ``key`` atomically; the state written.
+
+        Args:
+            key: the store key (see :func:`store_key`).
+            change: a pure function from the current state (empty when absent) to the new
+                one; it may run more than once. An empty result deletes the entry.
+
+        Returns:
+            the state written (an empty one when the entry was deleted).
+
+        Raises:
+            ValidationError: a malformed argument, or ``change`` returned something other
+                than an :class:`EndUserState`.
+        """
+        return self._apply(_check_key(key), _check_change(change))
+
+    def claim(self, key: str, owner: str, lease: float) -> bool:
+        """Take (or renew, when ``owner`` holds it) the claim on ``key`` for ``lease`` seconds.
+
+        Args:
+            key: the store key of the end user.
+            owner: who claims (unique per attempt: a process, thread and counter, say).
+            lease: seconds after which the claim lapses unless renewed or released.
+
+        Returns:
+            whether ``owner`` holds the claim after the call.
+
+        Raises:
+            ValidationError: a malformed argument.
+        """
+        return self._claim(_check_key(key), _check_owner(owner), check_lease(lease))
+
+    def release(self, key: str, owner: str) -> bool:
+        """Drop the claim on ``key`` if ``owner`` holds it.
+
+        Returns:
+            whether it was dropped (``False`` when another owner holds it or none does).
+
+        Raises:
+            ValidationError: a malformed argument.
+        """
+        return self._release(_check_key(key), _check_owner(owner))
+
+    def touch(self, key: str) -> bool:
+        """Renew the lifetime of the entry under ``key`` to a full ``ttl``, unchanged.
+
+        Returns:
+            whether an entry exists.
+
+        Raises:
+            ValidationError: a malformed key.
+        """
+        return self._touch(_check_key(key))
+
+    def _apply(self, key: str, change: Callable[[EndUserState], EndUserState]) -> EndUserState:
+        """Apply ``change`` to the state of ``key`` atomically; the state written."""
+        raise NotImplementedError
 
     def _update(self, key: str, change: Callable[[EndUserState], EndUserState]) -> None:
-        """Apply ``change`` to the state of ``key`` (an empty one when absent), atomically."""
+        # The name earlier versions used; kept for code that called it.
+        self._apply(key, change)
+
+    def _claim(self, key: str, owner: str, lease: float) -> bool:
+        raise NotImplementedError
+
+    def _release(self, key: str, owner: str) -> bool:
+        raise NotImplementedError
+
+    def _touch(self, key: str) -> bool:
         raise NotImplementedError
 
     def get(self, key: str) -> Optional[int]:
@@ -211,18 +439,22 @@ class _StateStoreBase:
         """Remember ``chat_id`` under ``key`` (keeps the token)."""
         if isinstance(chat_id, bool) or not isinstance(chat_id, int):
             raise ValidationError(f"must be an integer, got {type(chat_id).__name__}", argument="chat_id")
-        self._update(key, lambda old: old.with_chat_id(chat_id))
+        self._apply(_check_key(key), lambda old: old.with_chat_id(chat_id))
 
     def delete(self, key: str) -> None:
         """Forget the chat of ``key`` (keeps the token; no error when absent)."""
-        self._update(key, lambda old: old.with_chat_id(None))
+        self._apply(_check_key(key), lambda old: old.with_chat_id(None))
 
 
 class MemoryChatStore(_StateStoreBase):
     """A thread-safe dict; lives as long as the process.
 
+    Every operation runs under one lock, which makes it an :class:`AtomicStateStore` for
+    the threads of one process (it is not shared with other processes).
+
     Args:
-        ttl: seconds an entry lives after its last write (``None``: until the process ends).
+        ttl: seconds an entry lives after its last write or touch (``None``: until the
+            process ends).
         clock: epoch seconds (tests pass their own).
     """
 
@@ -230,12 +462,13 @@ class MemoryChatStore(_StateStoreBase):
         self.ttl = check_ttl(ttl)
         self._clock = clock
         self._entries: Dict[str, "tuple[EndUserState, Optional[float]]"] = {}
+        self._claims: Dict[str, "tuple[str, float]"] = {}
         self._lock = threading.Lock()
 
     def load_state(self, key: str) -> Optional[EndUserState]:
         """The state under ``key``, or ``None``."""
         with self._lock:
-            return self._live(namespaced(key))
+            return self._live(namespaced(_check_key(key)))
 
     def _live(self, key: str) -> Optional[EndUserState]:
         entry = self._entries.get(key)
@@ -247,15 +480,47 @@ class MemoryChatStore(_StateStoreBase):
             return None
         return state
 
-    def _update(self, key: str, change: Callable[[EndUserState], EndUserState]) -> None:
+    def _expiry(self) -> Optional[float]:
+        return None if self.ttl is None else self._clock() + self.ttl
+
+    def _apply(self, key: str, change: Callable[[EndUserState], EndUserState]) -> EndUserState:
         full = namespaced(key)
         with self._lock:
-            new = change(self._live(full) or EndUserState())
+            new = _checked_result(change(self._live(full) or EndUserState()))
             if new.is_empty:
                 self._entries.pop(full, None)
             else:
-                expires = None if self.ttl is None else self._clock() + self.ttl
-                self._entries[full] = (new, expires)
+                self._entries[full] = (new, self._expiry())
+            return new
+
+    def _claim(self, key: str, owner: str, lease: float) -> bool:
+        full = namespaced(key)
+        with self._lock:
+            now = self._clock()
+            held = self._claims.get(full)
+            if held is not None and held[0] != owner and now < held[1]:
+                return False
+            self._claims[full] = (owner, now + lease)
+            return True
+
+    def _release(self, key: str, owner: str) -> bool:
+        full = namespaced(key)
+        with self._lock:
+            held = self._claims.get(full)
+            if held is None or held[0] != owner:
+                return False
+            del self._claims[full]
+            # An expired claim of this owner is gone already, whatever the dict says.
+            return self._clock() < held[1]
+
+    def _touch(self, key: str) -> bool:
+        full = namespaced(key)
+        with self._lock:
+            state = self._live(full)
+            if state is None:
+                return False
+            self._entries[full] = (state, self._expiry())
+            return True
 
     def __repr__(self) -> str:
         return f"<MemoryChatStore {len(self._entries)} keys>"
@@ -299,11 +564,11 @@ class FileChatStore(_StateStoreBase):
             return None
         return EndUserState.from_json(entry.get("state"))
 
-    def _update(self, key: str, change: Callable[[EndUserState], EndUserState]) -> None:
+    def _apply(self, key: str, change: Callable[[EndUserState], EndUserState]) -> EndUserState:
         full = namespaced(key)
         with self._locked():
             data = self._read()
-            new = change(self._state_in(data, full) or EndUserState())
+            new = _checked_result(change(self._state_in(data, full) or EndUserState()))
             now = self._clock()
             data = {
                 k: entry
@@ -315,6 +580,7 @@ class FileChatStore(_StateStoreBase):
             else:
                 data[full] = {"state": new.to_json(), "expires_at": None if self.ttl is None else now + self.ttl}
             self._write(data)
+            return new
 
     def _read(self) -> Dict[str, Any]:
         try:

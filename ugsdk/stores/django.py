@@ -20,7 +20,7 @@ import threading
 from typing import Any, Callable, Optional
 
 from ..errors import ValidationError
-from ..store import DEFAULT_TTL, KEY_PREFIX, EndUserState, _StateStoreBase, check_ttl, namespaced
+from ..store import DEFAULT_TTL, KEY_PREFIX, EndUserState, _checked_result, _StateStoreBase, check_ttl, namespaced
 
 __all__ = ["DjangoCacheStore"]
 
@@ -64,17 +64,18 @@ class DjangoCacheStore(_StateStoreBase):
         """The state under ``key``, or ``None``."""
         return EndUserState.from_json(self.cache.get(self._key(key)))
 
-    def _update(self, key: str, change: Callable[[EndUserState], EndUserState]) -> None:
+    def _apply(self, key: str, change: Callable[[EndUserState], EndUserState]) -> EndUserState:
         full = self._key(key)
         with self._lock:
             cache = self.cache
-            new = change(EndUserState.from_json(cache.get(full)) or EndUserState())
+            new = _checked_result(change(EndUserState.from_json(cache.get(full)) or EndUserState()))
             if new.is_empty:
                 cache.delete(full)
             else:
                 # The timeout is always given (whole seconds, at least one: 0 would mean "do not
                 # keep"); None here means "never" to Django, on purpose.
                 cache.set(full, new.to_json(), timeout=None if self.ttl is None else max(1, math.ceil(self.ttl)))
+            return new
 
     def __repr__(self) -> str:
         name = self._cache if isinstance(self._cache, str) else type(self._cache).__name__

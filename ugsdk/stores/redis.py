@@ -19,7 +19,7 @@ import json
 from typing import Any, Callable, Optional
 
 from ..errors import ConnectError, TimeoutError, TransportError, ValidationError
-from ..store import DEFAULT_TTL, KEY_PREFIX, EndUserState, _StateStoreBase, check_ttl, namespaced
+from ..store import DEFAULT_TTL, KEY_PREFIX, EndUserState, _checked_result, _StateStoreBase, check_ttl, namespaced
 
 __all__ = ["RedisChatStore"]
 
@@ -93,20 +93,22 @@ class RedisChatStore(_StateStoreBase):
     def _px(self) -> Optional[int]:
         return None if self.ttl is None else max(1, int(self.ttl * 1000))
 
-    def _update(self, key: str, change: Callable[[EndUserState], EndUserState]) -> None:
+    def _apply(self, key: str, change: Callable[[EndUserState], EndUserState]) -> EndUserState:
         full = self._key(key)
 
-        def attempt(pipe: Any) -> None:
+        def attempt(pipe: Any) -> EndUserState:
             # WATCH is on: if another writer changes the key before EXEC, redis-py runs this again.
-            new = change(_decode(pipe.get(full)) or EndUserState())
+            new = _checked_result(change(_decode(pipe.get(full)) or EndUserState()))
             pipe.multi()
             if new.is_empty:
                 pipe.delete(full)
             else:
                 pipe.set(full, _encode(new), px=self._px())
+            return new
 
         with _redis_errors():
-            self.redis.transaction(attempt, full)
+            result: EndUserState = self.redis.transaction(attempt, full, value_from_callable=True)
+        return result
 
     def __repr__(self) -> str:
         return f"<RedisChatStore prefix={self.prefix!r} ttl={self.ttl}>"
