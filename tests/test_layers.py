@@ -17,6 +17,7 @@ PACKAGE = Path(ugsdk.__file__).parent
 # Lower numbers are lower layers. A module may import its own layer or any layer below.
 LAYERS: Dict[str, int] = {
     "errors": 0,
+    "_forksafe": 0,
     "_version": 0,
     "transports": 1,
     "validation": 2,

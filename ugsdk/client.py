@@ -247,12 +247,12 @@ class Client:
     @property
     def reconnect(self) -> ReconnectPolicy:
         """The waits between reconnections of the live events stream."""
-        return self._session.reconnect
+        return self._session.live.reconnect
 
     @property
     def shutdown_timeout(self) -> float:
         """The longest :meth:`destroy` and :meth:`destroy_chat` wait for a listener."""
-        return self._session.shutdown_timeout
+        return self._session.live.shutdown_timeout
 
     # -- construction helpers -------------------------------------------------------------
 
@@ -363,35 +363,12 @@ class Client:
         self._session.announce_token()
 
     def _send(self, route: Route, **request: Any) -> Response:
-        try:
-            return self._requester.send(route, self._options, **request)
-        except (NotFoundError, ConflictError) as exc:
-            self._after_chat_refusal(exc, request.get("path"))
-            raise
-
-    def _after_chat_refusal(self, error: APIError, path: Optional[Mapping[str, str]]) -> None:
-        # A chat id kept in the store is used without a GET (one call per web view); when the
-        # service no longer knows it, its refusal is how we learn, and the store is cleared.
-        session = self._session
-        chat = session.chat
-        if chat is None or not path or path.get("chat_id") != str(chat.id):
-            return
-        if isinstance(error, NotFoundError):
-            session.drop_stale(chat.id)
-        elif session.unverified:
-            # A 409 on a chat taken from the store unchecked: look once at what it is now.
-            session.unverified = False
-            try:
-                fresh = self._requester.call(self.routes.load_chat, Chat, self._options, path=path)
-            except NotFoundError:
-                session.drop_stale(chat.id)
-            except UgsdkError:
-                pass
-            else:
-                session.refresh(fresh)  # an ended chat leaves the store there
+        # Every request goes through the session: one on the current chat's path may change
+        # what the session knows of the chat (a 404 forgets it).
+        return self._session.send(route, self._options, **request)
 
     def _call(self, route: Route, cls: Type[R], **request: Any) -> R:
-        return self._requester.call(route, cls, self._options, **request)
+        return self._session.call(route, cls, self._options, **request)
 
     def _lang(self, lang: Optional[str]) -> str:
         return self.lang if lang is None else v.check_lang(lang)
@@ -473,7 +450,7 @@ class Client:
             ValidationError: ``name`` is not an event name.
         """
         checked = ev.check_event_name(name)
-        self._session.listeners.remove(checked, fn)
+        self._session.live.listeners.remove(checked, fn)
 
     def _register(self, name: str, fn: Optional[Callable[..., Any]], *, once: bool) -> Any:
         checked = ev.check_event_name(name)
@@ -481,7 +458,9 @@ class Client:
         def register(callback: Callable[..., Any]) -> Callable[..., Any]:
             if not callable(callback):
                 raise ValidationError(f"must be callable, got {type(callback).__name__}", argument="fn")
-            self._session.listeners.add(checked, callback, once=once)
+            if self._session.closed:
+                raise ChatStateError("this client was destroyed; make a new one")
+            self._session.live.listeners.add(checked, callback, once=once)
             if is_chat_listener(checked):
                 self._session.maybe_connect(self._options)
             return callback
@@ -767,17 +746,7 @@ class Client:
         )
         body = _with_custom_data_as_given(chat_request, None, {"custom_data": given_custom})
         key = v.check_idempotency_key(idempotency_key)
-        # One chat at a time per client: a second thread's call waits here, then finds the
-        # first one's chat current and raises ChatStateError.
-        with self._session.creating:
-            current = self._session.chat
-            if current is not None and not current.status.is_ended:
-                raise ChatStateError(
-                    f"chat {current.id} is still {current.status.value}: finish_chat() or destroy_chat() first"
-                )
-            chat = decode(self._send(self.routes.create_chat, body=body, idempotency_key=key), Chat)
-            self._session.follow(chat, self._options)
-        return chat
+        return self._session.create_chat(body, key, self._options)
 
     def load_chat(self, chat_id: Union[int, str]) -> Chat:
         """A chat by id, made current unless another chat is going on in this client.
@@ -794,16 +763,7 @@ class Client:
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
-        path = {"chat_id": v.check_id(chat_id, "chat_id")}
-        chat = decode(self._send(self.routes.load_chat, path=path), Chat)
-        current = self._session.chat
-        if current is not None and current.id != chat.id and not current.status.is_ended:
-            return chat  # another chat is going on: leave it current
-        if chat.status.is_ended:
-            self._session.set_chat(chat, remember=False)
-        else:
-            self._session.follow(chat, self._options)
-        return chat
+        return self._session.load_chat(v.check_id(chat_id, "chat_id"), self._options)
 
     def resume_chat(self, chat_id: Union[int, str]) -> Chat:
         """Resume a dismissed chat and make it current.
@@ -815,10 +775,7 @@ class Client:
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
-        path = {"chat_id": v.check_id(chat_id, "chat_id")}
-        chat = decode(self._send(self.routes.resume_chat, path=path), Chat)
-        self._session.follow(chat, self._options)
-        return chat
+        return self._session.resume_chat(v.check_id(chat_id, "chat_id"), self._options)
 
     def load_ongoing_chat(self, *, check: bool = True) -> Optional[Chat]:
         """The chat this end user left going (found in the store), made current; else ``None``.
@@ -838,36 +795,7 @@ class Client:
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
-        session = self._session
-        if not check:
-            kept = session.snapshot()
-            if kept is not None:
-                # As last seen, unchecked: a web view acting on it pays one call; a stale
-                # chat surfaces as the service's 404/409 on that call.
-                session.set_chat(kept, remember=False)
-                session.unverified = True
-                session.emit_named(ev.CHAT_ONGOING, kept)
-                session.follow(kept, self._options, remember=False)
-                return kept
-        if session.needs_token_for_key():
-            self._requester.token(self._options)  # the store key depends on who the end user is
-        chat_id = session.stored_chat_id()
-        if chat_id is None:
-            return None
-        try:
-            chat = self._call(self.routes.load_chat, Chat, path={"chat_id": str(chat_id)})
-        except NotFoundError:
-            session.forget_stored()
-            return None
-        if chat.status.is_ended:
-            session.forget_stored()
-            return None
-        # Announced before the chat is followed, so chat.ongoing comes before any of its
-        # live events; follow() writes the store, once.
-        session.set_chat(chat, remember=False)
-        session.emit_named(ev.CHAT_ONGOING, chat)
-        session.follow(chat, self._options)
-        return chat
+        return self._session.load_ongoing_chat(v.check_bool(check, "check") is not False, self._options)
 
     def get_chat_deflection(self) -> Optional[ChatDeflection]:
         """The current chat's deflection offer, or ``None`` when there is none.
@@ -903,10 +831,7 @@ class Client:
         return self._chat_action(self.routes.finish_chat)
 
     def _chat_action(self, route: Route) -> Chat:
-        chat = self._session.current(open_only=True)
-        updated = decode(self._send(route, path=_chat_path(chat)), Chat)
-        self._session.set_chat(updated)
-        return updated
+        return self._session.act_on_chat(route, self._options)
 
     def destroy_chat(self) -> None:
         """Forget the current chat here and in the store (nothing is sent). Idempotent.
@@ -947,10 +872,7 @@ class Client:
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
-        chat = self._session.current()
-        rejoined = self._call(self.routes.rejoin_chat, Chat, path=_chat_path(chat))
-        self._session.follow(rejoined, self._options)
-        return rejoined
+        return self._session.rejoin_chat(self._options)
 
     # -- live events ---------------------------------------------------------------------
 
@@ -972,16 +894,16 @@ class Client:
         """
         if after is not None:
             v.check_count(after, "after")
-        self._session.connect(self._session.current(), after=after, options=self._options)
+        self._session.connect(after, self._options)
 
     def disconnect(self) -> None:
         """Stop the live events (the chat stays current; :meth:`connect` resumes them)."""
-        self._session.stop_pump()
+        self._session.live.stop_pump()
 
     @property
     def connected(self) -> bool:
         """Whether live events of the current chat are being delivered."""
-        return self._session.connected
+        return self._session.live.connected
 
     def events(self, timeout: Optional[float] = None, *, after: Optional[int] = None) -> EventFeed:
         """An iterator over the current chat's events, for code that would rather loop.
@@ -1007,7 +929,6 @@ class Client:
         seconds = v.check_seconds(timeout, "timeout", allow_none=True)
         if after is not None:
             v.check_count(after, "after")
-        self._session.current()
         feed = self._session.open_feed(seconds)
         self.connect(after=after)
         return feed
@@ -1027,11 +948,7 @@ class Client:
         if after is not None:
             v.check_count(after, "after")
             query.append(("after", str(after)))
-        chat = self._session.current()
-        response = self._send(self.routes.fetch_messages, path=_chat_path(chat), query=query)
-        messages = sorted(decode(response, List[Message]), key=lambda m: m.index)
-        self._session.note_fetched(chat.id, messages)
-        return messages
+        return self._session.fetch_messages(query, self._options)
 
     def send_message(self, message: Mapping[str, Any], *, idempotency_key: Optional[str] = None) -> Message:
         """Send a raw message object in the current chat (the JS SDK's ``chat.sendMessage``).

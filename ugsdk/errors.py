@@ -100,7 +100,16 @@ class ValidationError(UgsdkError, ValueError):
 
 
 class ChatStateError(UgsdkError):
-    """The call needs a chat in another state (most often: there is no current chat)."""
+    """The call needs a chat in another state (most often: there is no current chat).
+
+    Attributes:
+        chat: the chat that stands in the way, when there is one (``create_chat`` names the
+            end user's ongoing chat, which another request or worker may have just opened).
+    """
+
+    def __init__(self, message: str = "", *, chat: Any = None) -> None:
+        super().__init__(message)
+        self.chat = chat
 
 
 class TransportError(UgsdkError):

@@ -187,9 +187,16 @@ class Event:
 
 
 class Listeners:
-    """A thread-safe registry of listeners by event name."""
+    """A thread-safe registry of listeners by event name.
+
+    Passive: it calls listeners only when its owner's dispatcher tells it to (:meth:`emit`
+    and :meth:`report` run as dispatcher tasks), so user code never overlaps. ``guard``, set
+    by the owner, says whether the caller is that dispatcher; debug runs assert it.
+    """
 
     def __init__(self) -> None:
+        #: Whether the calling thread is running the owner's dispatcher (``None``: unchecked).
+        self.guard: Optional[Callable[[], bool]] = None
         self._lock = threading.Lock()
         # name -> list of (callback, once)
         self._by_name: Dict[str, List[Tuple[Callable[..., Any], bool]]] = {}
@@ -248,6 +255,7 @@ class Listeners:
 
     def emit(self, event: Event) -> None:
         """Call the listeners of ``event.name``, then the catch-all ones, each guarded."""
+        assert self.guard is None or self.guard(), f"listeners of {event.name!r} called off the dispatcher"
         for fn in self._take(event.name):
             self._call(fn, event, event.data)
         if event.name != ERROR:
@@ -263,6 +271,7 @@ class Listeners:
 
     def report(self, error: BaseException, event: Event) -> None:
         """Hand ``error`` (met while delivering ``event``) to every error listener."""
+        assert self.guard is None or self.guard(), "error listeners called off the dispatcher"
         for handler in self._take(ERROR):
             try:
                 handler(error, event)

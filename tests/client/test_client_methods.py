@@ -581,7 +581,7 @@ def test_chat_deflection_of_a_chat_that_is_gone(client: ugsdk.Client, sandbox: S
     fresh = Sandbox()  # the client's chat id means nothing to another contact center
     other = ugsdk.Client.for_sandbox(fresh, store=ugsdk.MemoryChatStore())
     try:
-        other._session.set_chat(client.chat, remember=False)  # a stale current chat, as after a server-side purge
+        other._session._take(client.chat)  # a stale current chat, as after a server-side purge
         with pytest.raises(ugsdk.NotFoundError) as info:
             other.get_chat_deflection()
         check_api_error(info.value, 404)
@@ -1131,7 +1131,7 @@ def test_on_off_once_and_the_decorator_form(client: ugsdk.Client) -> None:
         caught.append(event)
 
     assert callable(catch_all)
-    idle = client._session.dispatcher.wait_idle  # noqa: SLF001
+    idle = client._session.live.dispatcher.wait_idle  # noqa: SLF001
     one = client.load_ongoing_chat()
     two = client.load_ongoing_chat()
     # The catch-all also started the chat's live events, so chat.ongoing may queue behind
@@ -1166,7 +1166,7 @@ def test_a_failing_listener_does_not_break_the_call(client: ugsdk.Client) -> Non
     found = client.load_ongoing_chat()
     assert found is not None
     # The chat.ongoing listener started the live events too, so delivery may be queued.
-    assert client._session.dispatcher.wait_idle(5)  # noqa: SLF001
+    assert client._session.live.dispatcher.wait_idle(5)  # noqa: SLF001
     assert errors == [(RuntimeError, "chat.ongoing")]
 
 

@@ -41,7 +41,7 @@ def test_a_view_is_a_client_sharing_chat_listeners_and_token(make_client: Callab
     client.get_company()
     assert len([r for r in sandbox.requests if r.route == "auth_exchange"]) == 1  # one token
     assert client.load_ongoing_chat() == chat
-    assert client._session.dispatcher.wait_idle(WAIT)  # noqa: SLF001 - the chat's live events run too
+    assert client._session.live.dispatcher.wait_idle(WAIT)  # noqa: SLF001 - the chat's live events run too
     assert seen == [chat]  # the listener registered through the view
     view.destroy()
     with pytest.raises(ugsdk.ChatStateError):

@@ -210,15 +210,15 @@ def test_4404_ends_the_pump_with_an_error_listener_call(make_client, sandbox: Sa
     client = make_client()
     recorder = Recorder()
     # A chat that is not this user's is "unknown" to the events route.
-    client._session.set_chat(chat, remember=False)  # noqa: SLF001 - the only way to point at a foreign chat
+    client._session._take(chat)  # noqa: SLF001 - the only way to point at a foreign chat
     recorder.attach(client)
     assert recorder.wait(lambda r: bool(r.errors))
     error, event = recorder.errors[0]
     assert isinstance(error, EventStreamClosed) and error.code == 4404
     assert event.name == "error" and event.chat_id == chat.id
     assert wait_until(lambda: not client.connected)
-    assert client._session.pump is not None and client._session.pump.finished.wait(5)  # noqa: SLF001
-    assert client._session.pump.reason == "chat unknown"  # noqa: SLF001
+    assert client._session.live.pump is not None and client._session.live.pump.finished.wait(5)  # noqa: SLF001
+    assert client._session.live.pump.reason == "chat unknown"  # noqa: SLF001
     assert len(recorder.errors) == 1
 
 

@@ -48,7 +48,7 @@ def _one_run() -> None:
         recorder(event)
 
     # Record the order in which client-side events are handed to the dispatcher.
-    session = client._session  # noqa: SLF001 - the emission point is what the test pins
+    session = client._session.live  # noqa: SLF001 - the emission point is what the test pins
     original_emit = session.emit
     emit_lock = threading.Lock()
 
@@ -139,6 +139,6 @@ def test_a_slow_listener_does_not_hold_up_a_call_that_emits(make_client: Callabl
         assert authenticated == []  # queued behind the running listener, not run beside it
     finally:
         release.set()
-    assert client._session.dispatcher.wait_idle(WAIT)  # noqa: SLF001
+    assert client._session.live.dispatcher.wait_idle(WAIT)  # noqa: SLF001
     # (the events stream may renew the token too, after the sandbox expired it)
     assert authenticated and all(name != threading.current_thread().name for name, _ in authenticated)

@@ -164,7 +164,7 @@ def _blocked_client(make_client: Any, sandbox: Sandbox, timeout: float) -> Any:
 
 def test_destroy_with_a_blocked_callback_returns_within_its_bound(make_client, sandbox: Sandbox):
     client, release = _blocked_client(make_client, sandbox, 0.3)
-    pump = client._session.pump  # noqa: SLF001
+    pump = client._session.live.pump  # noqa: SLF001
     try:
         began = time.monotonic()
         client.destroy()

@@ -84,7 +84,7 @@ def test_abandoned_event_loops_unregister(client: ugsdk.Client, sandbox: Any) ->
             break  # left at once: the feed must not go on collecting events
         del feed
     gc.collect()
-    feeds = client._session._feeds  # noqa: SLF001 - what the issue measured
+    feeds = client._session.live._feeds  # noqa: SLF001 - what the issue measured
     assert wait_until(lambda: len(feeds) == 0)
     for i in range(50):
         sandbox.agent_reply(chat.id, f"m{i}")

@@ -62,7 +62,7 @@ def test_clients_share_one_transport_and_key_their_state_by_user() -> None:
     config = WebConfig(GOOD, environ=ENV, store=store)
     one, two = config.client_for({"identifier": "a"}), config.client_for({"identifier": "b"})
     assert one.transport is two.transport
-    assert one._session.key() == "ugsdk:acme:a" and two._session.key() == "ugsdk:acme:b"
+    assert one._session.remembered.key() == "ugsdk:acme:a" and two._session.remembered.key() == "ugsdk:acme:b"
     assert "s3cret-value" not in repr(config.signer({"identifier": "a"}))
     config.close()
 
