@@ -330,16 +330,21 @@ def _get_chat(client: Client, payload: Payload, files: List[Upload]) -> Tuple[in
 
 
 def _start_chat(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
-    # Checked with the service (one GET): a stored chat that ended unseen must not block.
-    chat = client.load_ongoing_chat()
-    if chat is not None and not chat.status.is_ended:
-        raise ChatStateError(f"chat {chat.id} is still going on: finish it first")
     fields: Dict[str, Any] = {"menu_id": _int_arg(payload, "menu_id")}
     for name in ("lang", "greeting", "ticket_id", "trigger_id", "email"):
         value = _text_arg(payload, name, required=False)
         if value is not None:
             fields[name] = value
-    return 201, {"chat": to_dict(client.create_chat(**fields))}
+    try:
+        # create_chat takes the user's claim in the store and checks a stored chat with the
+        # service (a chat that ended unseen does not block), so one user gets one chat.
+        return 201, {"chat": to_dict(client.create_chat(**fields))}
+    except ChatStateError as exc:
+        if exc.chat is None:
+            raise
+        # The user's chat is going on: another request (a double click, a second tab,
+        # another worker) started it. The page gets that chat, as a double click expects.
+        return 200, {"chat": to_dict(exc.chat)}
 
 
 def _messages(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
