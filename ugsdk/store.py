@@ -148,15 +148,23 @@ def _digest(full_key: str) -> str:
 
 
 def _check_key(key: Any) -> str:
-    if not isinstance(key, str) or not key:
-        raise ValidationError("must be a non-empty string", argument="key")
-    return key
+    return _check_text(key, "key")
 
 
 def _check_owner(owner: Any) -> str:
-    if not isinstance(owner, str) or not owner:
-        raise ValidationError("must be a non-empty string", argument="owner")
-    return owner
+    return _check_text(owner, "owner")
+
+
+def _check_text(value: Any, argument: str) -> str:
+    # Keys and owners travel as UTF-8 (Redis, JSON files): a lone surrogate is refused here
+    # rather than failing deep in a client library.
+    if not isinstance(value, str) or not value:
+        raise ValidationError("must be a non-empty string", argument=argument)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("must be valid text (it holds a lone surrogate)", argument=argument) from None
+    return value
 
 
 def _check_change(change: Any) -> Callable[[EndUserState], EndUserState]:
