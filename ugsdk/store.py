@@ -47,6 +47,7 @@ import hashlib
 import json
 import math
 import os
+import stat
 import tempfile
 import threading
 import time
@@ -139,20 +140,31 @@ def claim_key(full_key: str, prefix: str = KEY_PREFIX) -> str:
     A hash keeps it apart from every state key whatever the end user's id holds, and of a
     fixed length whatever the key's.
     """
-    digest = hashlib.sha256(full_key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
-    return f"{prefix}claim:{digest}"
+    return f"{prefix}claim:{_digest(full_key)}"
+
+
+def _digest(full_key: str) -> str:
+    return hashlib.sha256(full_key.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def _check_key(key: Any) -> str:
-    if not isinstance(key, str) or not key:
-        raise ValidationError("must be a non-empty string", argument="key")
-    return key
+    return _check_text(key, "key")
 
 
 def _check_owner(owner: Any) -> str:
-    if not isinstance(owner, str) or not owner:
-        raise ValidationError("must be a non-empty string", argument="owner")
-    return owner
+    return _check_text(owner, "owner")
+
+
+def _check_text(value: Any, argument: str) -> str:
+    # Keys and owners travel as UTF-8 (Redis, JSON files): a lone surrogate is refused here
+    # rather than failing deep in a client library.
+    if not isinstance(value, str) or not value:
+        raise ValidationError("must be a non-empty string", argument=argument)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("must be valid text (it holds a lone surrogate)", argument=argument) from None
+    return value
 
 
 def _check_change(change: Any) -> Callable[[EndUserState], EndUserState]:
@@ -530,13 +542,28 @@ class FileChatStore(_StateStoreBase):
     """A JSON file, safe for several processes on one machine.
 
     Writes go to a temporary file in the same folder and replace the store in one rename, so a
-    reader never sees half a file; where ``fcntl`` exists a lock file serialises writers.
-    Each entry records when it expires; expired entries are dropped on the next write.
+    reader never sees half a file; where ``fcntl`` exists a lock file (``<path>.lock``)
+    serialises every change, which makes ``update_state``, ``claim``, ``release`` and
+    ``touch`` atomic across the processes of the machine. Each entry records when it expires;
+    expired entries are dropped on the next write.
+
+    A claim is a file of its own beside the store (``<path>.claim-<hash of the key>``) made
+    with an exclusive create and holding its owner and expiry; a stale one is replaced under
+    the lock.
+
+    The store only ever reads and replaces a regular file: it refuses a symbolic link, a
+    folder or a device node at ``path`` (never following or replacing it), and keeps the
+    file readable by its owner only (0600), as it may hold end-user tokens. A missing folder
+    is created (readable by its owner only).
 
     Args:
-        path: the file.
-        ttl: seconds an entry lives after its last write (``None``: forever).
+        path: the file (it need not exist yet).
+        ttl: seconds an entry lives after its last write or touch (``None``: forever).
         clock: epoch seconds (tests pass their own).
+
+    Raises:
+        ValidationError: ``path`` names something other than a regular file or a place
+            where one can be made, or ``ttl`` is malformed.
     """
 
     def __init__(
@@ -546,48 +573,110 @@ class FileChatStore(_StateStoreBase):
         ttl: Optional[float] = DEFAULT_TTL,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.path = os.fspath(path)
+        self.path = _check_store_path(path)
+        _refuse_odd_file(self.path)
         self.ttl = check_ttl(ttl)
         self._clock = clock
         self._lock = threading.Lock()
 
     def load_state(self, key: str) -> Optional[EndUserState]:
-        """The state under ``key``, or ``None``."""
-        return self._state_in(self._read(), namespaced(key))
+        """The state under ``key``, or ``None``.
+
+        Raises:
+            ValidationError: the store's path has become something other than a regular
+                file.
+        """
+        return self._state_in(self._read(), namespaced(_check_key(key)))
 
     def _state_in(self, data: Dict[str, Any], key: str) -> Optional[EndUserState]:
         entry = data.get(key)
-        if not isinstance(entry, dict):
-            return None
-        expires = entry.get("expires_at")
-        if isinstance(expires, (int, float)) and self._clock() >= expires:
+        if not isinstance(entry, dict) or _expired(entry, self._clock()):
             return None
         return EndUserState.from_json(entry.get("state"))
+
+    def _live_entries(self, data: Dict[str, Any]) -> Dict[str, Any]:
+        now = self._clock()
+        return {k: entry for k, entry in data.items() if isinstance(entry, dict) and not _expired(entry, now)}
+
+    def _expiry(self) -> Optional[float]:
+        return None if self.ttl is None else self._clock() + self.ttl
 
     def _apply(self, key: str, change: Callable[[EndUserState], EndUserState]) -> EndUserState:
         full = namespaced(key)
         with self._locked():
             data = self._read()
             new = _checked_result(change(self._state_in(data, full) or EndUserState()))
-            now = self._clock()
-            data = {
-                k: entry
-                for k, entry in data.items()
-                if isinstance(entry, dict) and not (isinstance(entry.get("expires_at"), (int, float)) and now >= entry["expires_at"])
-            }
+            data = self._live_entries(data)
             if new.is_empty:
                 data.pop(full, None)
             else:
-                data[full] = {"state": new.to_json(), "expires_at": None if self.ttl is None else now + self.ttl}
+                data[full] = {"state": new.to_json(), "expires_at": self._expiry()}
             self._write(data)
             return new
 
+    def _touch(self, key: str) -> bool:
+        full = namespaced(key)
+        with self._locked():
+            data = self._read()
+            if self._state_in(data, full) is None:
+                return False
+            if self.ttl is not None:
+                data = self._live_entries(data)
+                data[full] = dict(data[full], expires_at=self._expiry())
+                self._write(data)
+            return True
+
+    # -- claims ---------------------------------------------------------------------------
+
+    def _claim_path(self, full_key: str) -> str:
+        return f"{self.path}.claim-{_digest(full_key)}"
+
+    def _claim(self, key: str, owner: str, lease: float) -> bool:
+        path = self._claim_path(namespaced(key))
+        with self._locked():
+            now = self._clock()
+            held = _read_claim(path)
+            if held is not None and held[0] != owner and now < held[1]:
+                return False
+            if held is not None or os.path.lexists(path):
+                # Stale, damaged or our own: replaced. The lock keeps anyone else from doing
+                # the same meanwhile.
+                os.unlink(path)
+            body = json.dumps({"owner": owner, "expires_at": now + lease}).encode("ascii")
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, 0o600)
+            except FileExistsError:  # pragma: no cover - only without fcntl: another process won
+                return False
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(body)
+            return True
+
+    def _release(self, key: str, owner: str) -> bool:
+        path = self._claim_path(namespaced(key))
+        with self._locked():
+            held = _read_claim(path)
+            if held is None or held[0] != owner:
+                return False
+            os.unlink(path)
+            return self._clock() < held[1]  # a lapsed claim was no longer held
+
+    # -- the file -------------------------------------------------------------------------
+
     def _read(self) -> Dict[str, Any]:
         try:
-            with open(self.path, encoding="utf-8") as fh:
-                data = json.load(fh)
+            # O_NONBLOCK: a FIFO put in the store's place must not hang the open.
+            fd = os.open(self.path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0))
         except FileNotFoundError:
             return {}
+        except OSError as exc:
+            _refuse_odd_file(self.path)  # a symlink (ELOOP) or another odd file: say which
+            raise ValidationError(f"cannot be read ({exc.strerror})", argument="path") from None
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise ValidationError("is not a regular file; the store only uses regular files", argument="path")
+            raw = fh.read()
+        try:
+            data = json.loads(raw.decode("utf-8"))
         except (ValueError, RecursionError):
             # A store someone damaged by hand forgets its chats rather than breaking the app.
             return {}
@@ -595,15 +684,17 @@ class FileChatStore(_StateStoreBase):
 
     def _write(self, data: Dict[str, Any]) -> None:
         folder = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(folder, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".ugsdk-store-", dir=folder)
         try:
             # The file may hold end-user tokens: readable by its owner only.
-            os.chmod(tmp, 0o600)
+            os.fchmod(fd, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(data, fh, sort_keys=True)
                 fh.flush()
                 os.fsync(fh.fileno())
+            # Checked again just before the rename, which would replace a link or a device
+            # node put there since the store was made.
+            _refuse_odd_file(self.path)
             os.replace(tmp, self.path)
         except BaseException:
             try:
@@ -615,14 +706,21 @@ class FileChatStore(_StateStoreBase):
     @contextmanager
     def _locked(self) -> Iterator[None]:
         with self._lock:
+            folder = os.path.dirname(os.path.abspath(self.path))
+            os.makedirs(folder, mode=0o700, exist_ok=True)
             try:
                 import fcntl
             except ImportError:  # pragma: no cover - Windows: one process at a time
                 yield
                 return
-            folder = os.path.dirname(os.path.abspath(self.path))
-            os.makedirs(folder, exist_ok=True)
-            with open(self.path + ".lock", "a+") as lock:
+            lock_path = self.path + ".lock"
+            try:
+                fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0), 0o600)
+            except OSError as exc:
+                raise ValidationError(f"its lock file {lock_path!r} cannot be opened ({exc.strerror})", argument="path") from None
+            with os.fdopen(fd, "rb") as lock:
+                if not stat.S_ISREG(os.fstat(lock.fileno()).st_mode):
+                    raise ValidationError(f"its lock file {lock_path!r} is not a regular file", argument="path")
                 fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
                 try:
                     yield
@@ -631,6 +729,87 @@ class FileChatStore(_StateStoreBase):
 
     def __repr__(self) -> str:
         return f"<FileChatStore {self.path!r}>"
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def _expired(entry: Mapping[str, Any], now: float) -> bool:
+    expires = entry.get("expires_at")
+    return isinstance(expires, (int, float)) and not isinstance(expires, bool) and now >= expires
+
+
+def _check_store_path(path: Any) -> str:
+    """The store's path as a ``str`` the system can take."""
+    try:
+        text = os.fspath(path)
+    except TypeError:
+        raise ValidationError(f"must be a path, got {type(path).__name__}", argument="path") from None
+    if not isinstance(text, str) or not text:
+        raise ValidationError("must be a non-empty str path", argument="path")
+    try:
+        os.fsencode(text)
+    except UnicodeError:
+        raise ValidationError("holds characters the file system cannot take", argument="path") from None
+    if "\x00" in text:
+        raise ValidationError("must not hold a NUL character", argument="path")
+    return text
+
+
+def _refuse_odd_file(path: str) -> None:
+    """Refuse anything at ``path`` but a regular file, or nothing in a folder.
+
+    Raises:
+        ValidationError: a symbolic link, folder, device node, FIFO or socket is there, or
+            the folder is not one.
+    """
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        parent = os.path.dirname(os.path.abspath(path))
+        try:
+            parent_mode = os.stat(parent).st_mode
+        except FileNotFoundError:
+            return  # made on the first write
+        except OSError as exc:
+            raise ValidationError(f"its folder cannot be inspected ({exc.strerror})", argument="path") from None
+        if not stat.S_ISDIR(parent_mode):
+            raise ValidationError("its folder is not a folder", argument="path")
+        return
+    except OSError as exc:
+        raise ValidationError(f"cannot be inspected ({exc.strerror})", argument="path") from None
+    if stat.S_ISREG(mode):
+        return
+    kind = (
+        "a symbolic link" if stat.S_ISLNK(mode)
+        else "a folder" if stat.S_ISDIR(mode)
+        else "a device node" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a regular file"
+    )
+    raise ValidationError(f"is {kind}; the store only reads and replaces a regular file", argument="path")
+
+
+def _read_claim(path: str) -> "Optional[tuple[str, float]]":
+    """The owner and expiry in a claim file; ``None`` when there is none or it is damaged."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ValidationError(f"a claim file beside it cannot be read ({exc.strerror})", argument="path") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise ValidationError("a claim file beside it is not a regular file", argument="path")
+        raw = fh.read(4096)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    owner, expires = data.get("owner"), _seconds_or_none(data.get("expires_at"))
+    return (owner, expires) if isinstance(owner, str) and expires is not None else None
 
 
 #: The store clients use when given none: one per process, like a browser's localStorage.

@@ -2,7 +2,6 @@
 
 import json
 import multiprocessing
-import os
 from pathlib import Path
 from typing import Dict, Optional
 
@@ -79,6 +78,6 @@ class DictStore:
         self.data.pop(key, None)
 
 
-def test_custom_store_satisfies_the_protocol() -> None:
+def test_custom_store_satisfies_the_protocol(tmp_path: Path) -> None:
     assert isinstance(DictStore(), ChatStore)
-    assert isinstance(ugsdk.FileChatStore(os.devnull), ChatStore)
+    assert isinstance(ugsdk.FileChatStore(tmp_path / "chats.json"), ChatStore)

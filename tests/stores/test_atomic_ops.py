@@ -13,7 +13,7 @@ from ugsdk.store import AtomicStateStore, EndUserState, MemoryChatStore, claim_k
 
 from test_store_states import Clock, build_store
 
-KINDS = ["memory"]  # the other stores join as they gain the operations
+KINDS = ["memory", "file", "django"]
 
 
 @pytest.fixture(params=KINDS)

@@ -30,27 +30,47 @@ class Clock:
 
 
 class DictCache:
-    """The part of Django's cache API the store uses, honest about timeouts."""
+    """The part of Django's cache API the store uses, honest about timeouts, and atomic per
+    call like a real cache."""
 
     def __init__(self, clock: Clock) -> None:
+        self.lock = threading.RLock()
         self.clock = clock
         self.data: Dict[str, Any] = {}
         self.timeouts: List[Any] = []
 
     def get(self, key: str) -> Any:
-        value, expires = self.data.get(key, (None, None))
-        if expires is not None and self.clock() >= expires:
-            del self.data[key]
-            return None
-        return value
+        with self.lock:
+            value, expires = self.data.get(key, (None, None))
+            if expires is not None and self.clock() >= expires:
+                del self.data[key]
+                return None
+            return value
 
     def set(self, key: str, value: Any, timeout: Any = "default") -> None:
-        self.timeouts.append(timeout)
-        assert timeout != "default", "the store must always give a timeout"
-        self.data[key] = (value, None if timeout is None else self.clock() + timeout)
+        with self.lock:
+            self.timeouts.append(timeout)
+            assert timeout != "default", "the store must always give a timeout"
+            self.data[key] = (value, None if timeout is None else self.clock() + timeout)
 
     def delete(self, key: str) -> None:
-        self.data.pop(key, None)
+        with self.lock:
+            self.data.pop(key, None)
+
+    def add(self, key: str, value: Any, timeout: Any = "default") -> bool:
+        with self.lock:
+            if self.get(key) is not None:
+                return False
+            self.set(key, value, timeout)
+            return True
+
+    def touch(self, key: str, timeout: Any = "default") -> bool:
+        with self.lock:
+            value = self.get(key)
+            if value is None:
+                return False
+            self.data[key] = (value, None if timeout is None else self.clock() + timeout)
+            return True
 
 
 def build_store(kind: str, request: Any, tmp_path: Path, ttl: Any = DEFAULT_TTL, clock: Any = None) -> Any:
@@ -62,7 +82,7 @@ def build_store(kind: str, request: Any, tmp_path: Path, ttl: Any = DEFAULT_TTL,
     if kind == "django":
         from ugsdk.stores.django import DjangoCacheStore
 
-        return DjangoCacheStore(DictCache(clock), ttl=ttl)
+        return DjangoCacheStore(DictCache(clock), ttl=ttl, clock=clock)
     from ugsdk.stores.redis import RedisChatStore
 
     return RedisChatStore(request.getfixturevalue("redis_client"), ttl=ttl)
@@ -150,8 +170,8 @@ def test_django_store_prefixes_keys_and_always_sets_a_timeout() -> None:
     cache = DictCache(Clock())
     store = DjangoCacheStore(cache, ttl=3600)
     store.set("acme:u1", 9)
-    assert list(cache.data) == ["ugsdk:acme:u1"]
-    assert cache.timeouts == [3600]
+    assert [k for k in cache.data if not k.startswith("ugsdk:lock:")] == ["ugsdk:acme:u1"]
+    assert cache.timeouts[-1] == 3600
     assert DjangoCacheStore(cache, ttl=None).set("acme:u2", 1) is None
     assert cache.timeouts[-1] is None  # "never", said on purpose rather than the cache's 300 s
 

@@ -93,6 +93,25 @@ def test_system_checks_name_what_is_wrong(sandbox: Sandbox, no_ugsdk_env: None) 
         assert run_checks() == {}
 
 
+class PlainStore:
+    """A store written to the plain ChatStore protocol: no atomic operations."""
+
+    def get(self, key: str) -> None:
+        return None
+
+    def set(self, key: str, chat_id: int) -> None:
+        pass
+
+    def delete(self, key: str) -> None:
+        pass
+
+
+def test_a_store_without_atomic_operations_is_warned_about(sandbox: Sandbox, no_ugsdk_env: None) -> None:
+    with override_settings(UGSDK={**ugsdk_settings(sandbox), "STORE": PlainStore()}):
+        found = run_checks()
+        assert set(found) == {"ugsdk.W002"} and "PlainStore" in found["ugsdk.W002"]
+
+
 def test_the_default_store_is_the_django_cache_with_a_lifetime(web: DjangoTestClient) -> None:
     from django.core.cache import cache
 

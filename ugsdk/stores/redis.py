@@ -8,9 +8,14 @@ Needs redis-py (``pip install 'ugsdk[redis]'``)::
     client = ugsdk.Client.from_env(identifier=str(user.pk), store=store)
 
 Each end user's :class:`~ugsdk.store.EndUserState` is one JSON string under
-``ugsdk:<company>:<user>``, written with a lifetime (``SET ... PX``). Changes to the chat id
-(from a request thread and the client's events thread at once, or from two workers) are
-read-modify-write transactions under ``WATCH``, so neither loses the other's write.
+``ugsdk:<company>:<user>``, written with a lifetime (``SET ... PX``). Every change (from a
+request thread and the client's events thread at once, or from two workers) is a
+read-modify-write transaction under ``WATCH``: when another writer changes the key between
+the read and the write, the transaction runs again, so neither loses the other's write.
+
+The per-user claim to start a chat is a key of its own (see :func:`ugsdk.store.claim_key`)
+taken with ``SET NX PX`` and renewed or released by short Lua scripts that compare its owner
+first; ``touch`` is a ``PEXPIRE``.
 """
 
 from __future__ import annotations
@@ -19,15 +24,26 @@ import json
 from typing import Any, Callable, Optional
 
 from ..errors import ConnectError, TimeoutError, TransportError, ValidationError
-from ..store import DEFAULT_TTL, KEY_PREFIX, EndUserState, _checked_result, _StateStoreBase, check_ttl, namespaced
+from ..store import (
+    DEFAULT_TTL,
+    KEY_PREFIX,
+    EndUserState,
+    _check_key,
+    _checked_result,
+    _StateStoreBase,
+    check_ttl,
+    claim_key,
+    namespaced,
+)
 
 __all__ = ["RedisChatStore"]
 
 
 class RedisChatStore(_StateStoreBase):
-    """A :class:`~ugsdk.store.StateStore` on a Redis server.
+    """A :class:`~ugsdk.store.AtomicStateStore` on a Redis server.
 
-    Thread-safe (redis-py's client keeps a connection pool), and safe across processes.
+    Thread-safe (redis-py's client keeps a connection pool), and safe across processes and
+    machines: updates are ``WATCH``/``MULTI`` transactions, claims ``SET NX PX`` keys.
 
     Args:
         redis: a ``redis.Redis`` client (``decode_responses`` either way).
@@ -73,8 +89,9 @@ class RedisChatStore(_StateStoreBase):
         Raises:
             TransportError: Redis could not be reached.
         """
+        full = self._key(_check_key(key))
         with _redis_errors():
-            raw = self.redis.get(self._key(key))
+            raw = self.redis.get(full)
         return _decode(raw)
 
     def save_state(self, key: str, state: EndUserState) -> None:
@@ -83,7 +100,9 @@ class RedisChatStore(_StateStoreBase):
         Raises:
             TransportError: Redis could not be reached.
         """
-        full = self._key(key)
+        if not isinstance(state, EndUserState):
+            raise ValidationError(f"must be an EndUserState, got {type(state).__name__}", argument="state")
+        full = self._key(_check_key(key))
         with _redis_errors():
             if state.is_empty:
                 self.redis.delete(full)
@@ -110,8 +129,45 @@ class RedisChatStore(_StateStoreBase):
             result: EndUserState = self.redis.transaction(attempt, full, value_from_callable=True)
         return result
 
+    def _touch(self, key: str) -> bool:
+        full = self._key(key)
+        with _redis_errors():
+            if self.ttl is None:
+                return bool(self.redis.exists(full))
+            return bool(self.redis.pexpire(full, self._px()))
+
+    def _claim(self, key: str, owner: str, lease: float) -> bool:
+        ckey = claim_key(self._key(key), self.prefix)
+        px = max(1, int(lease * 1000))
+        with _redis_errors():
+            if self.redis.set(ckey, owner, nx=True, px=px):
+                return True
+            # Held: renewed only when we hold it, in one step on the server.
+            return bool(self.redis.eval(_RENEW, 1, ckey, owner, px))
+
+    def _release(self, key: str, owner: str) -> bool:
+        ckey = claim_key(self._key(key), self.prefix)
+        with _redis_errors():
+            return bool(self.redis.eval(_RELEASE, 1, ckey, owner))
+
     def __repr__(self) -> str:
         return f"<RedisChatStore prefix={self.prefix!r} ttl={self.ttl}>"
+
+
+# Compare the claim's owner and act in one step on the server (a script runs atomically).
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return 1
+end
+return 0
+"""
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
 
 
 def _encode(state: EndUserState) -> str:

@@ -9,6 +9,11 @@
     the cache named by ``CACHE`` does not exist.
 ``ugsdk.W001``
     chats are kept in a process-local memory store, which other workers do not see.
+``ugsdk.W002``
+    the store has only the plain ``ChatStore`` / ``StateStore`` methods, not the atomic
+    operations of ``AtomicStateStore``: two workers may then start two chats for one user,
+    a write from another worker may be lost, and a chat in use may be forgotten after the
+    store's lifetime (see :mod:`ugsdk.store`).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any, List
 from django.core import checks  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
 from ...errors import ValidationError
-from ...store import MemoryChatStore
+from ...store import AtomicStateStore, MemoryChatStore
 
 _HINT = "See the 'In a web app' section of ugsdk's documentation."
 
@@ -52,4 +57,12 @@ def check_ugsdk_settings(app_configs: Any = None, **kwargs: Any) -> List[Any]:
             "ugsdk keeps chats in process memory: other workers will not see them.",
             hint="Leave STORE unset to use the Django cache, or use ugsdk.stores.redis.RedisChatStore.",
             id="ugsdk.W001"))
+    elif not isinstance(config.store, AtomicStateStore):
+        problems.append(checks.Warning(
+            f"ugsdk's store ({type(config.store).__name__}) has no atomic operations (update_state, claim, "
+            "release, touch): concurrent workers may open two chats for one user or lose each other's writes, "
+            "and a chat in use may be forgotten after the store's lifetime.",
+            hint="Implement ugsdk.store.AtomicStateStore on the store, or leave STORE unset to use the Django "
+                 "cache.",
+            id="ugsdk.W002"))
     return problems
