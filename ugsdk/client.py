@@ -62,7 +62,7 @@ from .models import (
 from .retry import RetryPolicy
 from .routes import ROUTES, Route, RouteTable
 from .serde import parse_time_slot, structure, unstructure
-from .session import ChatSession, is_chat_listener
+from .session import ChatSession
 from .store import ChatStore, default_store
 from .transports.base import DEFAULT, Response, Timeout, Transport, _Default
 from .uploads import prepare_files, refuse_prohibited
@@ -450,7 +450,7 @@ class Client:
             ValidationError: ``name`` is not an event name.
         """
         checked = ev.check_event_name(name)
-        self._session.live.listeners.remove(checked, fn)
+        self._session.live.listeners.remove(checked, fn)  # nothing to refuse: a destroyed client has none
 
     def _register(self, name: str, fn: Optional[Callable[..., Any]], *, once: bool) -> Any:
         checked = ev.check_event_name(name)
@@ -458,11 +458,7 @@ class Client:
         def register(callback: Callable[..., Any]) -> Callable[..., Any]:
             if not callable(callback):
                 raise ValidationError(f"must be callable, got {type(callback).__name__}", argument="fn")
-            if self._session.closed:
-                raise ChatStateError("this client was destroyed; make a new one")
-            self._session.live.listeners.add(checked, callback, once=once)
-            if is_chat_listener(checked):
-                self._session.maybe_connect(self._options)
+            self._session.listen(checked, callback, once=once, options=self._options)
             return callback
 
         return register if fn is None else register(fn)

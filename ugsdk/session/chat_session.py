@@ -24,7 +24,7 @@ from ..models import Chat, ChatHistoryPage, ChatSurvey, Message, ProhibitedFileT
 from ..routes import Route
 from ..store import ChatStore
 from ..transports.base import EventStream, Response
-from .following import LiveEvents
+from .following import LiveEvents, is_chat_listener
 from .remembered import Remembered
 
 if TYPE_CHECKING:  # a hub is made by whoever shares one; the session only passes it on
@@ -458,6 +458,17 @@ class ChatSession:
             self.live.emit(ev.Event(ev.READY))
 
     # -- live events --------------------------------------------------------------------------
+
+    def listen(self, name: str, fn: Any, *, once: bool, options: CallOptions) -> None:
+        """Register a listener; one of a chat's events starts following the current chat.
+
+        Raises:
+            ChatStateError: the client was destroyed.
+        """
+        self._check_open()
+        self.live.listeners.add(name, fn, once=once)
+        if is_chat_listener(name):
+            self.maybe_connect(options)
 
     def maybe_connect(self, options: CallOptions) -> None:
         """Start the live events if a chat is current and still going."""
