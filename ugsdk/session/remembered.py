@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
 import attrs
 
-from .._forksafe import after_fork_in_child
+from .. import _forksafe as forksafe
 from .._requester import Requester
 from ..errors import ChatStateError, DecodeError, StoreError
 from ..models import Chat
@@ -65,6 +65,11 @@ class _ProcessGuards:
     STRIPES = 64
 
     def __init__(self) -> None:
+        self.start_afresh()
+        forksafe.register(self, "start_afresh")
+
+    def start_afresh(self) -> None:
+        """Fresh locks and tables (also in a forked child)."""
         self.stripes = [threading.Lock() for _ in range(self.STRIPES)]
         self.lock = threading.Lock()
         # (id of the store, key) -> (owner, monotonic expiry)
@@ -114,14 +119,6 @@ class _ProcessGuards:
 
 
 _guards = _ProcessGuards()
-
-
-def _fresh_guards() -> None:
-    global _guards
-    _guards = _ProcessGuards()
-
-
-after_fork_in_child(_fresh_guards)
 
 _ATOMIC_TYPES: Dict[type, bool] = {}
 
