@@ -710,11 +710,15 @@ class Client:
             custom_data: a :class:`CustomData` (or its JSON form) for the agent.
             idempotency_key: replaces the generated key.
 
-        Two threads calling this on one client never open two chats: the second waits for the
-        first, then raises :class:`ChatStateError`.
+        One chat per end user: the user's claim is taken in the store first, so two calls
+        for one user (threads, web workers or processes sharing the store) never open two
+        chats. The second waits for the first, then raises :class:`ChatStateError` naming
+        that chat (``error.chat``); take it up with :meth:`load_ongoing_chat`. A chat the
+        store names is checked with the service first: one that ended unseen does not block.
 
         Raises:
-            ChatStateError: a chat is already going on in this client.
+            ChatStateError: a chat is already going on, in this client or for this end user
+                (``error.chat`` is that chat), or the client was destroyed.
             StoreError: the chat was opened and is current and followed, but the store could
                 not remember it (``error.chat`` is the chat).
             ValidationError: a field is missing or malformed (the error names it).
