@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import secrets
 import threading
 import time
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple
@@ -24,7 +23,7 @@ from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 import attrs
 
 from .. import _forksafe as forksafe
-from .._requester import Requester
+from .._requester import Requester, new_idempotency_key
 from ..errors import ChatStateError, DecodeError, StoreError
 from ..models import Chat
 from ..serde import structure, unstructure
@@ -362,7 +361,9 @@ class Remembered:
             StoreError: the store failed.
         """
         key = self.key()
-        owner = secrets.token_hex(8)
+        # Unique across processes without a system call (the keys' generator is seeded from
+        # the OS, and again after fork).
+        owner = new_idempotency_key()
         deadline = time.monotonic() + wait
         pause = 0.01
         while not self._claim(key, owner, lease):
