@@ -280,7 +280,9 @@ class Client:
         """A client of an in-process :class:`ugsdk.sandbox.Sandbox` (a new one when omitted).
 
         It signs its JWTs with the sandbox's company secret, as your server would with yours.
-        ``options`` are passed on to :class:`Client` (``lang``, ``store``...).
+        ``options`` are passed on to :class:`Client`, every one of them: ``authenticate=``
+        tries your own token code against the sandbox (sign with ``sandbox.company_secret``),
+        ``transport=`` replaces the in-memory transport.
 
         Raises:
             ValidationError: an option is malformed.
@@ -290,12 +292,20 @@ class Client:
         from .transports.memory import InMemoryTransport
 
         box = sandbox if sandbox is not None else Sandbox()
-        # Signed on the sandbox's clock, so that a test which moves it ahead still gets JWTs
-        # the sandbox finds fresh.
-        signer = JWTSigner(box.company_secret, identifier=identifier, name=name, email=email, clock=box.clock.now)
         options.setdefault("host", "https://sandbox.ugsdk.invalid")
-        client = cls(box.company_id, authenticate=signer, transport=InMemoryTransport(box), **options)
-        client._transport.owned = True  # made here, so destroy() closes it
+        if options.get("authenticate") is None:
+            # Signed on the sandbox's clock, so that a test which moves it ahead still gets
+            # JWTs the sandbox finds fresh.
+            options["authenticate"] = JWTSigner(
+                box.company_secret, identifier=identifier, name=name, email=email, clock=box.clock.now
+            )
+        made_here = options.get("transport") is None
+        if made_here:
+            options["transport"] = InMemoryTransport(box)
+        company_id = options.pop("company_id", box.company_id)
+        client = cls(company_id, **options)
+        if made_here:
+            client._transport.owned = True  # made here, so destroy() closes it
         return client
 
     @classmethod
