@@ -767,6 +767,11 @@ class Sandbox:
             check_in_pending=record.check_in_pending,
             check_in_shown=record.check_in_shown,
             cobrowse_status=types.MappingProxyType(dict(record.cobrowse_status)),
+            cobrowse_license=record.cobrowse_license,
+            post_session=record.post_session,
+            post_session_opt_in=record.post_session_opt_in,
+            agent_transcript=tuple(record.agent_transcript),
+            signed_claims=types.MappingProxyType(dict(record.signed_claims)) if record.signed_claims is not None else None,
         )
 
 
