@@ -480,6 +480,11 @@ def _client_params(sandbox: Sandbox, counter: CountingTransport) -> Dict[str, Pa
                           maybe=[naive_clock, text_clock, failing_clock]),
         "transport": fv.param([counter], bad=[fv.Opaque(), 5, "http", object]),
         "routes": fv.param([ugsdk.ROUTES], bad=[{}, "x", 5, fv.Opaque()]),
+        "cobrowse": fv.param(
+            [None, {"enabled": True}, {"enabled": False}, {"enabled": True, "license": "lic-1", "theme": "dark"}],
+            bad=[5, "on", [], {"enabled": "yes"}, {"license": 5}, {"license": ""}, {1: True}, {"enabled": fv.NAN},
+                 {"x": fv.Opaque()}, {"license": "\ud800"}],
+        ),
     }
 
 
