@@ -60,3 +60,13 @@ def test_for_sandbox_takes_every_client_option(sandbox: Sandbox, destroy_later: 
     assert client.host == "https://elsewhere.ugsdk.invalid"
     assert client.transport is given["transport"]
     assert client.get_company().name
+
+
+def test_the_web_integrations_do_not_answer_a_failed_token_endpoint_as_bad_input(sandbox: Sandbox, destroy_later: Any) -> None:
+    from ugsdk.contrib.web import error_response
+
+    client = destroy_later(ugsdk.Client.for_sandbox(sandbox, authenticate=lambda: {"token": None}))
+    with pytest.raises(ugsdk.AuthenticationError) as info:
+        client.create_chat(12)
+    status, body, _ = error_response(info.value)
+    assert status != 400 and body["error"] != "validation"
