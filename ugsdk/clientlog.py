@@ -22,7 +22,7 @@ import time
 from collections import deque
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Deque, Iterator, List, Optional, Tuple
+from typing import Any, Deque, Iterator, List, Optional, Tuple
 
 import attrs
 
@@ -102,18 +102,55 @@ def _install_handler() -> None:
             _handler = handler
 
 
+class _CallScope:
+    """One call of a client (see :meth:`ClientLog.call`); a plain class, as it runs on every
+    request and a generator-based context manager costs several times more."""
+
+    __slots__ = ("_log", "_method", "_name", "_token", "_began")
+
+    def __init__(self, log: "ClientLog", method: str, name: str) -> None:
+        self._log = log
+        self._method = method
+        self._name = name
+
+    def __enter__(self) -> None:
+        if _handler is None:
+            _install_handler()
+        self._token = _ACTIVE.set(self._log)
+        self._began = time.time()
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        _ACTIVE.reset(self._token)
+        # One clock read: the entry's time, and (against the start) the call's duration.
+        now = time.time()
+        if exc is None:
+            self._log._entries.append((now, "INFO", "ugsdk.client", (self._method, self._name, now - self._began, None)))
+        elif isinstance(exc, Exception):
+            self._log._entries.append((now, "WARNING", "ugsdk.client", (self._method, self._name, now - self._began, exc)))
+
+
+def _call_message(method: str, name: str, took: float, error: Optional[BaseException]) -> str:
+    if error is None:
+        return f"{method} {name} ok in {took * 1000:.0f} ms"
+    try:
+        text = str(error)
+    except Exception:  # an exception whose str() fails must not break get_logs  # noqa: BLE001
+        text = "(no message)"
+    return f"{method} {name} failed: {type(error).__name__}: {text}"
+
+
 class ClientLog:
     """The bounded ring of one client's log entries. Thread-safe; cheap to make."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
-        # Raw tuples; entries are built (and scrubbed) only when someone asks for them.
-        self._entries: Deque[Tuple[float, str, str, str]] = deque(maxlen=capacity)
+        # Raw entries; messages are made (and scrubbed) only when someone asks for them.
+        self._entries: Deque[Tuple[float, str, str, Any]] = deque(maxlen=capacity)
         self._lock = threading.Lock()
 
     def add(self, level: str, logger: str, message: str, created: Optional[float] = None) -> None:
         """Keep one entry (the oldest is dropped when the ring is full)."""
-        with self._lock:
-            self._entries.append((time.time() if created is None else created, level, logger, message))
+        # deque.append with a maxlen is atomic: no lock on this path, which every call takes.
+        self._entries.append((time.time() if created is None else created, level, logger, message))
 
     @contextmanager
     def active(self) -> Iterator[None]:
@@ -125,25 +162,27 @@ class ClientLog:
         finally:
             _ACTIVE.reset(token)
 
-    @contextmanager
-    def call(self, method: str, name: str) -> Iterator[None]:
+    def call(self, method: str, name: str) -> _CallScope:
         """Around one call of the client: records in it come here, and one entry says how
         it ended (``INFO`` when it succeeded, ``WARNING`` with the error when it failed)."""
-        began = time.monotonic()
-        try:
-            with self.active():
-                yield
-        except Exception as exc:
-            self.add("WARNING", "ugsdk.client", f"{method} {name} failed: {type(exc).__name__}: {exc}")
-            raise
-        self.add("INFO", "ugsdk.client", f"{method} {name} ok in {(time.monotonic() - began) * 1000:.0f} ms")
+        return _CallScope(self, method, name)
 
     def entries(self) -> List[LogEntry]:
         """Every entry kept, oldest first, secrets scrubbed."""
-        with self._lock:
-            raw = list(self._entries)
+        with self._lock:  # one reader copies at a time; writers append atomically
+            while True:
+                try:
+                    raw = list(self._entries)
+                    break
+                except RuntimeError:  # an append landed mid-copy (a finalizer switched threads)
+                    continue
         return [
-            LogEntry(datetime.fromtimestamp(created, timezone.utc), level, logger, scrub(message))
+            LogEntry(
+                datetime.fromtimestamp(created, timezone.utc),
+                level,
+                logger,
+                scrub(message if isinstance(message, str) else _call_message(*message)),
+            )
             for created, level, logger, message in raw
         ]
 
