@@ -30,6 +30,8 @@ LAYERS: Dict[str, int] = {
     "store": 3,
     "uploads": 3,
     "events": 3,
+    "clientlog": 3,
+    "signing": 3,
     "dispatch": 3,
     "live": 4,
     "workpool": 4,

@@ -43,6 +43,11 @@ WIRE = [
     ("get_chat_history", "GET", "/end_user/chats", False),
     ("notify_check_in_state", "POST", "/chats/{chat_id}/check_in_state", False),
     ("rejoin_chat", "POST", "/chats/{chat_id}/rejoin", False),
+    # v1.2 additions (the 2026-04 releases).
+    ("get_feature_flags", "GET", "/company/feature_flags", False),
+    ("fetch_time_slot_availability", "GET", "/menus/{menu_id}/time_slot_availability", False),
+    ("update_post_session", "POST", "/chats/{chat_id}/post_session", False),
+    ("restore_cobrowse_session", "POST", "/chats/{chat_id}/cobrowse/restore", False),
 ]
 
 # Routes that share their method and path with an earlier route (the raw form of a POST).

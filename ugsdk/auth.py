@@ -20,7 +20,7 @@ import time
 from datetime import timedelta
 from typing import Any, Callable, Dict, Mapping, Optional, Union
 
-from .errors import ValidationError
+from .errors import AuthenticationError, ValidationError
 from .validation import check_email, check_seconds, check_text, has_lone_surrogate
 
 __all__ = ["AuthResult", "Authenticate", "JWTSigner", "TokenCache", "token_from_result", "unverified_claims"]
@@ -34,13 +34,24 @@ Authenticate = Callable[[], AuthResult]
 def token_from_result(result: Any) -> str:
     """The JWT from an ``authenticate`` result: a string or a mapping with a ``token`` string.
 
+    An app's token endpoint that fails answers ``None``, ``{"token": None}`` or an empty
+    token. The JS SDK sends that on and the service refuses it, so the app sees an
+    authentication failure; so does a ugsdk caller, without the useless round trip.
+
     Raises:
-        ValidationError: (argument ``authenticate``) any other result.
+        AuthenticationError: (status 401, code ``no_token``) no token at all.
+        ValidationError: (argument ``authenticate``) a result of another shape.
     """
     token = result.get("token") if isinstance(result, Mapping) else result
     if isinstance(token, bytes):
         token = token.decode("ascii", "replace")
-    if not isinstance(token, str) or not token.strip():
+    if token is None or (isinstance(token, str) and not token.strip()):
+        raise AuthenticationError(
+            "the authenticate callback gave no token (None or empty): the end user could not be authenticated",
+            status=401,
+            code="no_token",
+        )
+    if not isinstance(token, str):
         shape = type(result).__name__
         raise ValidationError(
             f"must return a JWT string or {{'token': <JWT string>}}, returned a {shape}",

@@ -34,6 +34,7 @@ from . import events as ev
 from . import validation as v
 from ._requester import DEFAULT_TIMEOUT, CallOptions, Requester, TransportSlot, decode
 from .auth import Authenticate
+from .clientlog import ClientLog, LogEntry
 from .errors import APIError, ChatStateError, ConflictError, DecodeError, NotFoundError, UgsdkError, ValidationError
 from .live import EventFeed, ReconnectPolicy
 from .models import (
@@ -53,9 +54,12 @@ from .models import (
     CustomDataField,
     Email,
     EmailRequest,
+    FeatureFlags,
     MenuResponse,
     Message,
+    PostSessionStatus,
     ProhibitedFileTypes,
+    TimeSlotAvailability,
     Trigger,
     WaitTimes,
 )
@@ -142,6 +146,9 @@ class Client:
             :meth:`fetch_messages`.
         hub: follow live events on this shared :class:`ugsdk.EventHub` (a few threads for
             any number of clients) instead of on threads of the client's own.
+        cobrowse: screen-share settings, as the JS SDK's ``cobrowse`` option:
+            ``{"enabled": bool, "license": str, ...}``. The cobrowse calls send the
+            ``license`` when there is one, and refuse to run when ``enabled`` is false.
 
     Raises:
         ValidationError: an option is malformed.
@@ -166,6 +173,7 @@ class Client:
         clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
         replay_history: bool = False,
         hub: Optional["EventHub"] = None,
+        cobrowse: Optional[Mapping[str, Any]] = None,
     ) -> None:
         self.company_id = v.check_text(company_id, "company_id")
         if company_id.strip() != company_id:
@@ -205,6 +213,9 @@ class Client:
             raise ValidationError("must be a callable returning an aware datetime", argument="clock")
         self.clock = clock
         self.routes = routes
+        #: The ``cobrowse`` option as checked (a copy), or ``None``.
+        self.cobrowse: Optional[Dict[str, Any]] = _check_cobrowse(cobrowse)
+        self._log = ClientLog()
         if checked_timeout is DEFAULT_TIMEOUT and max_retries == 2 and type(max_retries) is int:
             self._options = _DEFAULT_OPTIONS
         else:
@@ -280,7 +291,9 @@ class Client:
         """A client of an in-process :class:`ugsdk.sandbox.Sandbox` (a new one when omitted).
 
         It signs its JWTs with the sandbox's company secret, as your server would with yours.
-        ``options`` are passed on to :class:`Client` (``lang``, ``store``...).
+        ``options`` are passed on to :class:`Client`, every one of them: ``authenticate=``
+        tries your own token code against the sandbox (sign with ``sandbox.company_secret``),
+        ``transport=`` replaces the in-memory transport.
 
         Raises:
             ValidationError: an option is malformed.
@@ -290,12 +303,20 @@ class Client:
         from .transports.memory import InMemoryTransport
 
         box = sandbox if sandbox is not None else Sandbox()
-        # Signed on the sandbox's clock, so that a test which moves it ahead still gets JWTs
-        # the sandbox finds fresh.
-        signer = JWTSigner(box.company_secret, identifier=identifier, name=name, email=email, clock=box.clock.now)
         options.setdefault("host", "https://sandbox.ugsdk.invalid")
-        client = cls(box.company_id, authenticate=signer, transport=InMemoryTransport(box), **options)
-        client._transport.owned = True  # made here, so destroy() closes it
+        if options.get("authenticate") is None:
+            # Signed on the sandbox's clock, so that a test which moves it ahead still gets
+            # JWTs the sandbox finds fresh.
+            options["authenticate"] = JWTSigner(
+                box.company_secret, identifier=identifier, name=name, email=email, clock=box.clock.now
+            )
+        made_here = options.get("transport") is None
+        if made_here:
+            options["transport"] = InMemoryTransport(box)
+        company_id = options.pop("company_id", box.company_id)
+        client = cls(company_id, **options)
+        if made_here:
+            client._transport.owned = True  # made here, so destroy() closes it
         return client
 
     @classmethod
@@ -365,10 +386,12 @@ class Client:
     def _send(self, route: Route, **request: Any) -> Response:
         # Every request goes through the session: one on the current chat's path may change
         # what the session knows of the chat (a 404 forgets it).
-        return self._session.send(route, self._options, **request)
+        with self._log.call(route.method, route.name):
+            return self._session.send(route, self._options, **request)
 
     def _call(self, route: Route, cls: Type[R], **request: Any) -> R:
-        return self._session.call(route, cls, self._options, **request)
+        with self._log.call(route.method, route.name):
+            return self._session.call(route, cls, self._options, **request)
 
     def _lang(self, lang: Optional[str]) -> str:
         return self.lang if lang is None else v.check_lang(lang)
@@ -540,17 +563,31 @@ class Client:
         self._session.file_rules = rules
         return rules
 
-    def get_time_slots(self, menu_id: Union[int, str], lang: Optional[str] = None) -> List[datetime]:
+    def get_time_slots(
+        self,
+        menu_id: Union[int, str],
+        lang: Union[str, Mapping[str, Any], None] = None,
+        *,
+        use_advanced_call_scheduling: bool = False,
+    ) -> List[datetime]:
         """Bookable start times for a scheduled call, as timezone-aware datetimes.
 
+        Args:
+            menu_id: the menu.
+            lang: the language (default: the client's); or the JS SDK's options object,
+                ``{"useAdvancedCallScheduling": True, "lang": "en"}``.
+            use_advanced_call_scheduling: ask for the tenant's advanced scheduling, whose
+                slots may be longer than 15 minutes.
+
         Raises:
-            ValidationError: ``menu_id`` or ``lang`` is malformed.
+            ValidationError: ``menu_id``, ``lang`` or an option is malformed.
             ChatStateError: the client was destroyed.
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
         path = {"menu_id": str(v.check_int_id(menu_id, "menu_id"))}
-        response = self._send(self.routes.get_time_slots, path=path, query=[("lang", self._lang(lang))])
+        query = self._slot_query(lang, use_advanced_call_scheduling)
+        response = self._send(self.routes.get_time_slots, path=path, query=query)
         payload = response.json()
         if not isinstance(payload, list):
             raise DecodeError("time slots: expected a list of strings")
@@ -572,6 +609,76 @@ class Client:
         response = self._send(self.routes.get_wait_times, path=path, query=[("lang", self._lang(lang))])
         return decode(response, WaitTimes)
 
+    # -- the 2026-04 additions: feature flags, slot availability -----------------------
+
+    def _slot_query(self, lang: Union[str, Mapping[str, Any], None], advanced: bool) -> List[Tuple[str, str]]:
+        """The query of the time-slot routes, from ``lang`` or the JS options object."""
+        if isinstance(lang, Mapping):
+            options = lang
+            for key in options:
+                if key not in _SLOT_OPTIONS:
+                    raise ValidationError(
+                        f"is not a time-slot option (options: {', '.join(_SLOT_OPTIONS)})", argument=f"options[{key!r}]"
+                    )
+            lang = options.get("lang")
+            for key in ("useAdvancedCallScheduling", "use_advanced_call_scheduling"):
+                if key in options:
+                    advanced = bool(v.check_bool(options[key], f"options[{key!r}]"))
+        elif lang is not None and not isinstance(lang, str):
+            raise ValidationError(f"must be a language code or an options dict, got {type(lang).__name__}", argument="lang")
+        if v.check_bool(advanced, "use_advanced_call_scheduling") is not True:
+            return [("lang", self._lang(lang))]
+        return [("lang", self._lang(lang)), ("advanced", "true")]
+
+    def get_feature_flags(self) -> FeatureFlags:
+        """The tenant's current feature flags (the JS SDK's ``getFeatureFlags``).
+
+        Returns:
+            the flags; ``flags.enabled("name")`` reads one, ``flags.feature_flags`` holds all.
+
+        Raises:
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
+        return self._call(self.routes.get_feature_flags, FeatureFlags)
+
+    def fetch_time_slot_availability(
+        self,
+        menu_id: Union[int, str],
+        lang: Union[str, Mapping[str, Any], None] = None,
+        *,
+        use_advanced_call_scheduling: bool = False,
+    ) -> TimeSlotAvailability:
+        """Each scheduled-call slot of a menu and whether it can still be booked (the JS
+        SDK's ``fetchTimeSlotAvailability``).
+
+        Args:
+            menu_id: the menu.
+            lang: as in :meth:`get_time_slots` (a language code or the JS options object).
+            use_advanced_call_scheduling: the slots of the tenant's advanced scheduling,
+                with how many more calls each one takes.
+
+        Raises:
+            ValidationError: ``menu_id``, ``lang`` or an option is malformed.
+            ChatStateError: the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
+        path = {"menu_id": str(v.check_int_id(menu_id, "menu_id"))}
+        query = self._slot_query(lang, use_advanced_call_scheduling)
+        return self._call(self.routes.fetch_time_slot_availability, TimeSlotAvailability, path=path, query=query)
+
+    def get_logs(self) -> List[LogEntry]:
+        """This client's own recent log records, oldest first (the JS SDK's ``getLogs``).
+
+        One entry per call the client sent, and the records of the ``ugsdk`` loggers emitted
+        while it was at work (those your logging configuration lets through). The ring keeps
+        the latest 200; tokens and secrets are scrubbed. No request is made, and it works
+        after :meth:`destroy` too.
+        """
+        return self._log.entries()
+
     # -- calls ----------------------------------------------------------------------------
 
     @overload
@@ -590,7 +697,7 @@ class Client:
         ticket_id: Optional[str] = None,
         email: Optional[str] = None,
         recording_permission: Optional[bool] = None,
-        custom_data: Union[CustomData, Mapping[str, Any], None] = None,
+        custom_data: Union[CustomData, Mapping[str, Any], str, None] = None,
         idempotency_key: Optional[str] = None,
     ) -> Call: ...
 
@@ -669,7 +776,7 @@ class Client:
     def create_chat(
         self,
         request: Union[ChatRequest, Mapping[str, Any], int],
-        custom_data: Union[CustomData, Mapping[str, Any], None] = None,
+        custom_data: Union[CustomData, Mapping[str, Any], str, None] = None,
         *,
         idempotency_key: Optional[str] = None,
     ) -> Chat: ...
@@ -685,14 +792,14 @@ class Client:
         email: Optional[str] = None,
         greeting: Optional[str] = None,
         cobrowsable: Optional[bool] = None,
-        custom_data: Union[CustomData, Mapping[str, Any], None] = None,
+        custom_data: Union[CustomData, Mapping[str, Any], str, None] = None,
         idempotency_key: Optional[str] = None,
     ) -> Chat: ...
 
     def create_chat(
         self,
         request: Union[ChatRequest, Mapping[str, Any], int, None] = None,
-        custom_data: Union[CustomData, Mapping[str, Any], None] = None,
+        custom_data: Union[CustomData, Mapping[str, Any], str, None] = None,
         *,
         idempotency_key: Optional[str] = None,
         **fields: Any,
@@ -1049,7 +1156,10 @@ class Client:
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
+        extra = self._cobrowse_body()
         chat = self._session.current(open_only=True)
+        if extra:
+            return decode(self._send(self.routes.start_cobrowse, path=_chat_path(chat), body=extra), CobrowseSession)
         return decode(self._send(self.routes.start_cobrowse, path=_chat_path(chat)), CobrowseSession)
 
     def create_cobrowse_code(self) -> CobrowseCode:
@@ -1060,9 +1170,74 @@ class Client:
             TransportError: no answer arrived (after any retries).
             DecodeError: the answer does not fit its model.
         """
+        extra = self._cobrowse_body()
         chat = self._session.chat
-        body: Dict[str, int] = {"chat_id": chat.id} if chat is not None else {}
+        body: Dict[str, Any] = {"chat_id": chat.id} if chat is not None else {}
+        body.update(extra)
         return decode(self._send(self.routes.create_cobrowse_code, body=body), CobrowseCode)
+
+    # -- the 2026-04 additions: cobrowse restore, post-session ------------------------
+
+    def _cobrowse_body(self) -> Dict[str, Any]:
+        """What the cobrowse calls add to their body from the ``cobrowse`` option.
+
+        Raises:
+            ValidationError: (argument ``cobrowse``) the option turns cobrowse off.
+        """
+        options = self.cobrowse
+        if options is None:
+            return {}
+        if options.get("enabled", True) is False:
+            raise ValidationError(
+                "turns cobrowse off for this client ({'enabled': False}); make the client with it on to cobrowse",
+                argument="cobrowse",
+            )
+        return {"license": options["license"]} if options.get("license") is not None else {}
+
+    def restore_cobrowse_session(self) -> CobrowseSession:
+        """Pick up the cobrowse session of the current chat that was going on before a page
+        reload (the JS SDK's ``restoreCobrowseSession``).
+
+        Raises:
+            ValidationError: the ``cobrowse`` option turns cobrowse off.
+            NotFoundError: no cobrowse session is going on in the chat.
+            ChatStateError: there is no current chat, it has ended, or the client was destroyed.
+            TransportError: no answer arrived (after any retries).
+            DecodeError: the answer does not fit its model.
+        """
+        body = self._cobrowse_body()
+        chat = self._session.current(open_only=True)
+        return self._call(self.routes.restore_cobrowse_session, CobrowseSession, path=_chat_path(chat), body=body)
+
+    def update_post_session(
+        self, status: Union[PostSessionStatus, str], opt_in_selection: Optional[bool] = None
+    ) -> None:
+        """Report the post-session (survey) step of the current chat, after it ended (the
+        JS SDK's ``updatePostSession``).
+
+        Args:
+            status: ``"started"``, ``"completed"`` or ``"skipped"`` (or a
+                :class:`~ugsdk.PostSessionStatus`).
+            opt_in_selection: whether the end user opted in, when the step asks.
+
+        Raises:
+            ValidationError: ``status`` or ``opt_in_selection`` is malformed.
+            ChatStateError: there is no current chat (or the client was destroyed).
+            ConflictError: the chat has not ended, or the step was already completed or skipped.
+            TransportError: no answer arrived (after any retries).
+        """
+        known = [member.value for member in PostSessionStatus if member.is_known]
+        if isinstance(status, PostSessionStatus):
+            status = status.value
+        if not isinstance(status, str) or status not in known:
+            shown = repr(status) if isinstance(status, str) else type(status).__name__
+            raise ValidationError(f"must be one of {', '.join(known)}, got {shown}", argument="status")
+        body: Dict[str, Any] = {"status": status}
+        if opt_in_selection is not None:
+            body["opt_in_selection"] = v.check_bool(opt_in_selection, "opt_in_selection")
+        # The post-session step follows the chat's end, so an ended chat is what it acts on.
+        chat = self._session.current()
+        self._send(self.routes.update_post_session, path=_chat_path(chat), body=body)
 
     # -- after the chat ------------------------------------------------------------------
 
@@ -1236,9 +1411,12 @@ class Client:
         return decode(response, Email)
 
 
-def _custom_data(value: Union[CustomData, Mapping[str, Any], None]) -> Optional[CustomData]:
+def _custom_data(value: Union[CustomData, Mapping[str, Any], str, None]) -> Optional[CustomData]:
     if value is None:
         return None
+    if isinstance(value, str):
+        # The v3 form: the signed token alone (see ugsdk.sign_custom_data).
+        return CustomData(signed=v.check_text(value, "custom_data"))
     if isinstance(value, CustomData):
         data = value
     elif isinstance(value, Mapping):
@@ -1250,7 +1428,9 @@ def _custom_data(value: Union[CustomData, Mapping[str, Any], None]) -> Optional[
                 "does not fit CustomData: " + "; ".join(exc.problems or (exc.message,)), argument="custom_data"
             ) from None
     else:
-        raise ValidationError(f"must be a CustomData or a mapping, got {type(value).__name__}", argument="custom_data")
+        raise ValidationError(
+            f"must be a CustomData, a mapping or a signed token string, got {type(value).__name__}", argument="custom_data"
+        )
     # Whatever form it came in, every value must be one JSON can carry as given.
     if not isinstance(data.unsigned, Mapping) or not all(
         isinstance(k, str) and isinstance(e, CustomDataField) for k, e in data.unsigned.items()
@@ -1278,6 +1458,26 @@ def _with_custom_data_as_given(request: Any, given: Any, fields: Mapping[str, An
     body = unstructure(request)
     body["custom_data"] = dict(raw)
     return body
+
+
+#: The keys of the JS SDK's time-slot options object (``GetTimeSlotsRequest``) we take.
+_SLOT_OPTIONS = ("lang", "useAdvancedCallScheduling", "use_advanced_call_scheduling")
+
+
+def _check_cobrowse(value: Optional[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The ``cobrowse`` option as a checked copy (``enabled`` a bool, ``license`` text)."""
+    if value is None:
+        return None
+    v.check_mapping(value, "cobrowse")
+    for key in value:
+        if not isinstance(key, str):
+            raise ValidationError(f"keys must be option names, got {key!r}", argument="cobrowse")
+    v.check_json(value, "cobrowse")
+    if "enabled" in value:
+        v.check_bool(value["enabled"], "cobrowse['enabled']")
+    if value.get("license") is not None:
+        v.check_text(value["license"], "cobrowse['license']")
+    return dict(value)
 
 
 def _known_identifier(authenticate: Any) -> Optional[str]:

@@ -6,10 +6,16 @@ version does not know, or ``None`` for events without a payload). Catch-all list
 (``"*"``) receive the whole :class:`Event`. Error listeners (``"error"``) receive
 ``(exception, event)`` when another listener raised; the failure is also logged with its
 traceback, and delivery goes on.
+
+As in JavaScript, a listener may take fewer arguments than it is offered: one that takes
+none (``client.on("ready", lambda: ...)``) is called with none, an error listener that takes
+one gets the exception alone. How many a listener takes is read from its signature once,
+when it is registered.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 from typing import Any, Callable, Dict, List, Literal, Optional, Tuple, TypeVar
@@ -186,6 +192,29 @@ class Event:
     chat_id: Optional[int] = None
 
 
+#: A listener that takes whatever it is offered (``*args``, or a signature we cannot read).
+_ANY_ARITY = 2
+
+
+def positional_arity(fn: Callable[..., Any]) -> int:
+    """How many positional arguments ``fn`` takes, capped at 2 (the most a listener is offered).
+
+    Callables whose signature cannot be read (some built-ins) are taken to accept every
+    argument, which is how they were called before arity was looked at.
+    """
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return _ANY_ARITY
+    count = 0
+    for parameter in signature.parameters.values():
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            return _ANY_ARITY
+        if parameter.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+            count += 1
+    return min(count, _ANY_ARITY)
+
+
 class Listeners:
     """A thread-safe registry of listeners by event name.
 
@@ -198,13 +227,17 @@ class Listeners:
         #: Whether the calling thread is running the owner's dispatcher (``None``: unchecked).
         self.guard: Optional[Callable[[], bool]] = None
         self._lock = threading.Lock()
-        # name -> list of (callback, once)
-        self._by_name: Dict[str, List[Tuple[Callable[..., Any], bool]]] = {}
+        # name -> list of (callback, once, positional arity)
+        self._by_name: Dict[str, List[Tuple[Callable[..., Any], bool, int]]] = {}
 
     def add(self, name: str, fn: Callable[..., Any], *, once: bool = False) -> None:
-        """Register ``fn`` for ``name``; the same callback registered twice is called twice."""
+        """Register ``fn`` for ``name``; the same callback registered twice is called twice.
+
+        How many arguments ``fn`` takes is decided here, once (see the module docstring).
+        """
+        arity = positional_arity(fn)
         with self._lock:
-            self._by_name.setdefault(name, []).append((fn, once))
+            self._by_name.setdefault(name, []).append((fn, once, arity))
 
     def remove(self, name: str, fn: Optional[Callable[..., Any]] = None) -> int:
         """Unregister ``fn`` (every registration of it), or all listeners of ``name``.
@@ -237,14 +270,14 @@ class Listeners:
         by_name = self._by_name
         return bool(by_name.get(name) or (name != ERROR and by_name.get(ALL)))
 
-    def _take(self, name: str) -> List[Callable[..., Any]]:
+    def _take(self, name: str) -> List[Tuple[Callable[..., Any], int]]:
         # Snapshot under the lock; once-listeners are removed as they are taken, so a once
         # listener runs exactly one time even when two threads emit at the same moment.
         with self._lock:
             entries = self._by_name.get(name)
             if not entries:
                 return []
-            taken = [fn for fn, _ in entries]
+            taken = [(fn, arity) for fn, _, arity in entries]
             remaining = [e for e in entries if not e[1]]
             if len(remaining) != len(entries):
                 if remaining:
@@ -256,15 +289,18 @@ class Listeners:
     def emit(self, event: Event) -> None:
         """Call the listeners of ``event.name``, then the catch-all ones, each guarded."""
         assert self.guard is None or self.guard(), f"listeners of {event.name!r} called off the dispatcher"
-        for fn in self._take(event.name):
-            self._call(fn, event, event.data)
+        for fn, arity in self._take(event.name):
+            self._call(fn, arity, event, event.data)
         if event.name != ERROR:
-            for fn in self._take(ALL):
-                self._call(fn, event, event)
+            for fn, arity in self._take(ALL):
+                self._call(fn, arity, event, event)
 
-    def _call(self, fn: Callable[..., Any], event: Event, arg: Any) -> None:
+    def _call(self, fn: Callable[..., Any], arity: int, event: Event, arg: Any) -> None:
         try:
-            fn(arg)
+            if arity:
+                fn(arg)
+            else:
+                fn()
         except Exception as exc:  # a user's callback must never break delivery
             logger.exception("listener %r for %r raised", fn, event.name)
             self.report(exc, event)
@@ -272,8 +308,8 @@ class Listeners:
     def report(self, error: BaseException, event: Event) -> None:
         """Hand ``error`` (met while delivering ``event``) to every error listener."""
         assert self.guard is None or self.guard(), "error listeners called off the dispatcher"
-        for handler in self._take(ERROR):
+        for handler, arity in self._take(ERROR):
             try:
-                handler(error, event)
+                handler(*(error, event)[:arity])
             except Exception:
                 logger.exception("error listener %r raised", handler)

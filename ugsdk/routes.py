@@ -1,4 +1,4 @@
-"""The one route table of the wire contract (v1).
+"""The one route table of the wire contract (v1.2).
 
 Both sides import it: the client builds every request from it and the sandbox answers by
 matching against it, so a route exists in exactly one place. A deployment whose routes differ
@@ -134,6 +134,11 @@ class RouteTable:
     get_chat_history: Route = _route("GET", "/end_user/chats")
     notify_check_in_state: Route = _route("POST", "/chats/{chat_id}/check_in_state")
     rejoin_chat: Route = _route("POST", "/chats/{chat_id}/rejoin")
+    # v1.2 additions (wire.md; the 2026-04 releases, every shape inferred).
+    get_feature_flags: Route = _route("GET", "/company/feature_flags")
+    fetch_time_slot_availability: Route = _route("GET", "/menus/{menu_id}/time_slot_availability")
+    update_post_session: Route = _route("POST", "/chats/{chat_id}/post_session")
+    restore_cobrowse_session: Route = _route("POST", "/chats/{chat_id}/cobrowse/restore")
 
     def __attrs_post_init__(self) -> None:
         # Routes are declared without their names; give each the name of its field.
@@ -206,5 +211,5 @@ class RouteTable:
         return {route.name: route for route in self}
 
 
-#: The default table (wire contract v1).
+#: The default table (wire contract v1.2).
 ROUTES = RouteTable()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, List, Mapping, Optional, Union
 
 from .errors import ValidationError
@@ -190,7 +190,10 @@ def check_scheduled_at(value: Union[datetime, str], now: datetime, argument: str
                 raise _fail(argument, f"must carry a UTC offset, got {value!r}")
     else:
         raise _fail(argument, f"must be a datetime or a time slot string, got {type(value).__name__}")
-    if moment <= now:
+    # Compared as UTC instants: two datetimes of one time zone compare by wall time, which
+    # a repeated or skipped hour (a clock change) makes wrong.
+    reference = now if now.tzinfo is not None and now.utcoffset() is not None else now.replace(tzinfo=timezone.utc)
+    if moment.astimezone(timezone.utc) <= reference.astimezone(timezone.utc):
         raise _fail(argument, f"must be in the future, got {moment.isoformat()}")
     return moment
 

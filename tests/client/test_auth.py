@@ -66,11 +66,20 @@ def test_token_from_result_accepts_the_js_shapes(result: Any) -> None:
     assert token_from_result(result) == "abc.def.ghi"
 
 
-@pytest.mark.parametrize("result", [None, 42, {}, {"token": None}, {"jwt": "x"}, "  "])
+@pytest.mark.parametrize("result", [42, 4.5, ["abc.def.ghi"], {"token": 42}])
 def test_token_from_result_refuses_other_shapes(result: Any) -> None:
     with pytest.raises(ugsdk.ValidationError) as info:
         token_from_result(result)
     assert info.value.argument == "authenticate"
+
+
+@pytest.mark.parametrize("result", [None, {}, {"token": None}, {"jwt": "x"}, "  ", "", {"token": ""}, b""])
+def test_no_token_is_an_authentication_failure(result: Any) -> None:
+    # What an app's token endpoint answers when its back end fails: as in JavaScript, an
+    # authentication error, not bad input.
+    with pytest.raises(ugsdk.AuthenticationError) as info:
+        token_from_result(result)
+    assert info.value.status == 401 and info.value.code == "no_token"
 
 
 def test_unverified_claims_of_garbage_is_empty() -> None:

@@ -596,7 +596,10 @@ EXPORTS = [
     "TLSError", "Timeout", "TimeoutError", "TransportError", "Trigger", "UgsdkError",
     "UnprocessableEntityError", "UserType", "ValidationError", "VirtualAgent", "WaitTimes",
     "__version__", "events", "to_dict", "to_json",
+    # v1.2: the 2026-04 additions.
+    "FeatureFlags", "LogEntry", "PostSessionStatus", "SlotAvailability", "TimeSlotAvailability", "sign_custom_data",
 ]
+EXPORTS.sort()
 
 
 def test_exports_are_pinned() -> None:

@@ -36,11 +36,13 @@ def test_create_chat_in_every_form(client: ugsdk.Client, sandbox: Sandbox, call:
 
 
 def test_create_chat_with_custom_data_positionally(client: ugsdk.Client, sandbox: Sandbox) -> None:
-    data = {"unsigned": {"plan": {"label": "Plan", "value": "gold"}}, "signed": "a.b.c"}
+    # The sandbox checks the signature, so the token is signed with its secret.
+    token = ugsdk.sign_custom_data({"vip": True}, sandbox.company_secret, clock=sandbox.clock.now)
+    data = {"unsigned": {"plan": {"label": "Plan", "value": "gold"}}, "signed": token}
     client.create_chat({"menu_id": 12}, data)
     body = sent_body(sandbox, "create_chat")
     assert body["custom_data"]["unsigned"]["plan"] == {"label": "Plan", "value": "gold"}
-    assert body["custom_data"]["signed"] == "a.b.c"
+    assert body["custom_data"]["signed"] == token
 
 
 def test_dict_forms_of_calls_emails_and_ratings(client: ugsdk.Client, sandbox: Sandbox) -> None:

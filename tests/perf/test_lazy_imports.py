@@ -101,7 +101,7 @@ def test_unknown_names_are_attribute_errors() -> None:
 
 
 def test_models_export_list_is_pinned() -> None:
-    assert sorted(ugsdk.models.__all__) == [
+    assert sorted(ugsdk.models.__all__) == sorted([
         "AfterHourMessage", "Agent", "ButtonsContent", "Call", "CallRequest", "CallStatus", "CallType",
         "CardButton", "ChannelType", "Chat", "ChatDeflection", "ChatHistoryEntry", "ChatHistoryPage",
         "ChatMenu", "ChatRating", "ChatRequest", "ChatStatus", "ChatSurvey", "CobrowseCode",
@@ -113,4 +113,6 @@ def test_models_export_list_is_pinned() -> None:
         "SenderIdentity", "SurveyQuestion", "TextContent", "TextSender", "TranscriptContent",
         "TranscriptEntry", "TransferAgent", "TransferButton", "TransferMedia", "Trigger", "UnknownContent",
         "UserType", "VirtualAgent", "WaitTimes",
-    ]
+        # v1.2: the 2026-04 additions.
+        "FeatureFlags", "PostSessionStatus", "SlotAvailability", "TimeSlotAvailability",
+    ])

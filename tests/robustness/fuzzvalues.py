@@ -250,14 +250,14 @@ CUSTOM_DATA = param(
      lazily(lambda: ugsdk.CustomData(unsigned={"k": ugsdk.CustomDataField(label="L", value=[1, "x"])}))],
     bad=[lazily(lambda: _field(b"x")), lazily(lambda: _field({1, 2})), lazily(lambda: _field(Opaque())),
          _field(NAN), _field(INF), lazily(lambda: _field(deep_list(100_000))), lazily(lambda: _field(circular())),
-         {"signed": 5}, "str", [1], 5, {"unsigned": [1]}, {"unsigned": {"k": 1}}, {1: 2},
+         {"signed": 5}, "  ", [1], 5, {"unsigned": [1]}, {"unsigned": {"k": 1}}, {1: 2},
          {"unsigned": {"k": {"label": "\ud800", "value": 1}}}, lazily(lambda: _field({1: "non-str key"})),
          lazily(lambda: ugsdk.CustomData(unsigned={"k": ugsdk.CustomDataField(label="L", value=Opaque())})),
          lazily(lambda: ugsdk.CustomData(signed=5)),  # type: ignore[arg-type]
          lazily(lambda: ugsdk.CustomData(unsigned={"k": ugsdk.CustomDataField(label="L", value=NAN)})),
          lazily(lambda: _field(deep_dict(100_000))), _field("\ud800"), b"{}"],
     maybe=[{"unknown_key": 1}, _field(10**100), _field("\x00"), lazily(lambda: _field(deep_list(50))),
-           {"signed": "not.a.jwt"}, lazily(lambda: _field(deep_list(5000)))],
+           {"signed": "not.a.jwt"}, "not.a.jwt", lazily(lambda: _field(deep_list(5000)))],
 )
 
 

@@ -268,6 +268,12 @@ def _rate(client: ugsdk.Client, a: Dict[str, Any]) -> Any:
 
 
 AS_REQUEST = fv.param([False, True])
+_ADVANCED = fv.param([False, True, None], bad=[1, "true", fv.NAN, []])
+#: A language, or the JS SDK's options object of getTimeSlots.
+_SLOT_OPTIONS = fv.param(
+    [None, "en", {"useAdvancedCallScheduling": True}, {"lang": "en", "use_advanced_call_scheduling": False}],
+    bad=[5, b"en", "\ud800", {"useAdvancedCallScheduling": "yes"}, {"bogus": 1}, {1: True}, {"lang": 5}, []],
+)
 
 
 def _survey_answers(w: World) -> Param:
@@ -291,8 +297,6 @@ SPECS: List[Spec] = [
     Spec("get_menus", lambda w: {"key": fv.text(optional=True), "lang": fv.lang()},
          lambda c, a: c.get_menus(a["key"], a["lang"]), "any"),
     Spec("get_prohibited_file_types", lambda w: {}, lambda c, a: c.get_prohibited_file_types(), "any"),
-    Spec("get_time_slots", lambda w: {"menu_id": fv.int_id(), "lang": fv.lang()},
-         lambda c, a: c.get_time_slots(a["menu_id"], a["lang"]), "any"),
     Spec("get_wait_times", lambda w: {"menu_id": fv.int_id(), "lang": fv.lang()},
          lambda c, a: c.get_wait_times(a["menu_id"], a["lang"]), "any"),
     Spec("create_call", lambda w: {
@@ -352,6 +356,19 @@ SPECS: List[Spec] = [
     Spec("off", lambda w: {"name": fv.LISTENER_NAME, "fn": fv.param([None, st.just(fv._noop)], maybe=[5, "x", fv.Opaque()])},
          lambda c, a: c.off(a["name"], a["fn"]), "any"),
     Spec("with_options", lambda w: {"timeout": fv.timeout_option(), "max_retries": fv.MAX_RETRIES}, _with_options, "any"),
+    # v1.2: the 2026-04 additions.
+    Spec("get_feature_flags", lambda w: {}, lambda c, a: c.get_feature_flags(), "any"),
+    Spec("fetch_time_slot_availability", lambda w: {"menu_id": fv.int_id(), "lang": fv.lang(), "advanced": _ADVANCED},
+         lambda c, a: c.fetch_time_slot_availability(a["menu_id"], a["lang"], use_advanced_call_scheduling=a["advanced"]), "any"),
+    Spec("get_time_slots", lambda w: {"menu_id": fv.int_id(), "lang": _SLOT_OPTIONS, "advanced": _ADVANCED},
+         lambda c, a: c.get_time_slots(a["menu_id"], a["lang"], use_advanced_call_scheduling=a["advanced"]), "any"),
+    Spec("update_post_session", lambda w: {
+        "status": fv.param(["started", "completed", "skipped", ugsdk.PostSessionStatus.SKIPPED],
+                           bad=[None, 5, "", "done", "\ud800", b"started", [], "STARTED"]),
+        "opt_in": fv.BOOL,
+    }, lambda c, a: c.update_post_session(a["status"], a["opt_in"]), "finished"),
+    Spec("restore_cobrowse_session", lambda w: {}, lambda c, a: c.restore_cobrowse_session()),
+    Spec("get_logs", lambda w: {}, lambda c, a: c.get_logs(), "any"),
 ]
 
 BY_NAME = {spec.name: spec for spec in SPECS}
@@ -463,6 +480,11 @@ def _client_params(sandbox: Sandbox, counter: CountingTransport) -> Dict[str, Pa
                           maybe=[naive_clock, text_clock, failing_clock]),
         "transport": fv.param([counter], bad=[fv.Opaque(), 5, "http", object]),
         "routes": fv.param([ugsdk.ROUTES], bad=[{}, "x", 5, fv.Opaque()]),
+        "cobrowse": fv.param(
+            [None, {"enabled": True}, {"enabled": False}, {"enabled": True, "license": "lic-1", "theme": "dark"}],
+            bad=[5, "on", [], {"enabled": "yes"}, {"license": 5}, {"license": ""}, {1: True}, {"enabled": fv.NAN},
+                 {"x": fv.Opaque()}, {"license": "\ud800"}],
+        ),
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ugsdk import models
+from ugsdk import models, sign_custom_data
 from ugsdk.transports.base import FilePart
 
 
@@ -53,7 +53,8 @@ def test_call_validation_names_the_field(api, body, field):
 
 
 def test_call_custom_data_is_kept(api, sandbox):
-    custom = {"unsigned": {"plan": {"label": "Plan", "value": "gold"}}, "signed": "abc"}
+    token = sign_custom_data({"vip": True}, sandbox.company_secret, clock=sandbox.clock.now)
+    custom = {"unsigned": {"plan": {"label": "Plan", "value": "gold"}}, "signed": token}
     call = api.ok("create_call", status=201, body={"menu_id": 2, "phone_number": "+14155550100", "custom_data": custom})
     request = sandbox.calls[call["id"]].request
     assert request.custom_data is not None and request.custom_data.unsigned["plan"].value == "gold"

@@ -33,6 +33,10 @@ ACTING: Dict[str, Callable[[ugsdk.Client], Any]] = {
     "get_chat_history": lambda c: c.get_chat_history(),
     "get_chat_survey": lambda c: c.get_chat_survey(),
     "get_company": lambda c: c.get_company(),
+    "get_feature_flags": lambda c: c.get_feature_flags(),
+    "fetch_time_slot_availability": lambda c: c.fetch_time_slot_availability(1),
+    "update_post_session": lambda c: c.update_post_session("completed"),
+    "restore_cobrowse_session": lambda c: c.restore_cobrowse_session(),
     "get_menus": lambda c: c.get_menus(),
     "get_prohibited_file_types": lambda c: c.get_prohibited_file_types(),
     "get_time_slots": lambda c: c.get_time_slots(1),
@@ -54,8 +58,9 @@ ACTING: Dict[str, Callable[[ugsdk.Client], Any]] = {
     "send_text_message": lambda c: c.send_text_message("hi"),
     "start_cobrowse": lambda c: c.start_cobrowse(),
 }
-#: Methods with nothing to refuse: teardown (idempotent), and constructors of new clients.
-NOT_ACTING = {"close", "destroy", "destroy_chat", "disconnect", "off", "for_sandbox", "from_env", "with_options"}
+#: Methods with nothing to refuse: teardown (idempotent), constructors of new clients, and
+#: the client's own log (worth reading after a destroy too).
+NOT_ACTING = {"close", "destroy", "destroy_chat", "disconnect", "off", "for_sandbox", "from_env", "with_options", "get_logs"}
 
 
 def test_every_public_method_is_listed() -> None:

@@ -34,9 +34,9 @@ if TYPE_CHECKING:  # what type checkers see; at run time each name loads its mod
         TransferMedia,
         UnknownContent,
     )
-    from .company import Company, LanguageOption
+    from .company import Company, FeatureFlags, LanguageOption
     from .email import Email, EmailRequest, EmailStatus, FileInput
-    from .feedback import ChatRating, ChatSurvey, QuestionType, SurveyQuestion
+    from .feedback import ChatRating, ChatSurvey, PostSessionStatus, QuestionType, SurveyQuestion
     from .history import ChatHistoryEntry, ChatHistoryPage
     from .menus import (
         ChannelType,
@@ -60,6 +60,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time each name loads its mod
         TextSender,
     )
     from .misc import AfterHourMessage, CobrowseCode, CobrowseSession, EndUserToken, ProhibitedFileTypes, Trigger
+    from .scheduling import SlotAvailability, TimeSlotAvailability
     from .people import Agent, EndUser, Identity, SenderIdentity, UserType, VirtualAgent
 
 # The module of every name below (OpenEnum, from the shared base, is imported at once).
@@ -87,6 +88,7 @@ _WHERE: Dict[str, str] = {
     "UnknownContent": "chats",
     "Company": "company",
     "LanguageOption": "company",
+    "FeatureFlags": "company",
     "Email": "email",
     "EmailRequest": "email",
     "EmailStatus": "email",
@@ -95,6 +97,9 @@ _WHERE: Dict[str, str] = {
     "ChatSurvey": "feedback",
     "QuestionType": "feedback",
     "SurveyQuestion": "feedback",
+    "PostSessionStatus": "feedback",
+    "SlotAvailability": "scheduling",
+    "TimeSlotAvailability": "scheduling",
     "ChatHistoryEntry": "history",
     "ChatHistoryPage": "history",
     "ChannelType": "menus",
@@ -160,6 +165,7 @@ __all__ = [
     "EndUser",
     "EndUserToken",
     "ExternalChatTransfer",
+    "FeatureFlags",
     "FileInput",
     "Identity",
     "LanguageOption",
@@ -176,12 +182,15 @@ __all__ = [
     "MessageType",
     "NotiEvent",
     "OpenEnum",
+    "PostSessionStatus",
     "ProhibitedFileTypes",
     "QuestionType",
     "SenderIdentity",
+    "SlotAvailability",
     "SurveyQuestion",
     "TextContent",
     "TextSender",
+    "TimeSlotAvailability",
     "TranscriptContent",
     "TranscriptEntry",
     "TransferAgent",

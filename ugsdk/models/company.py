@@ -6,7 +6,7 @@ import attrs
 
 from ._base import extra_field
 
-__all__ = ["LanguageOption", "Company"]
+__all__ = ["LanguageOption", "Company", "FeatureFlags"]
 
 
 @attrs.frozen(kw_only=True)
@@ -36,3 +36,19 @@ class Company:
     use_web: Optional[bool] = None
     cobrowse_domain: Optional[str] = None
     extra: Dict[str, Any] = extra_field()
+
+
+@attrs.frozen(kw_only=True)
+class FeatureFlags:
+    """The tenant's current feature flags (``get_feature_flags``; the shape is inferred).
+
+    ``feature_flags`` maps each flag's name to whether it is on; :meth:`enabled` reads one
+    (a flag the tenant does not send is off).
+    """
+
+    feature_flags: Dict[str, bool] = attrs.field(factory=dict)
+    extra: Dict[str, Any] = extra_field()
+
+    def enabled(self, name: str) -> bool:
+        """Whether the flag ``name`` is on (``False`` for a flag the tenant did not send)."""
+        return self.feature_flags.get(name, False) is True

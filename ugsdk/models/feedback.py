@@ -6,7 +6,7 @@ import attrs
 
 from ._base import OpenEnum, extra_field
 
-__all__ = ["ChatRating", "QuestionType", "SurveyQuestion", "ChatSurvey"]
+__all__ = ["ChatRating", "QuestionType", "SurveyQuestion", "ChatSurvey", "PostSessionStatus"]
 
 
 @attrs.frozen(kw_only=True)
@@ -53,3 +53,11 @@ class ChatSurvey:
             if question.id == question_id:
                 return question
         return None
+
+
+class PostSessionStatus(OpenEnum):
+    """Where the end user is in the post-session (survey) step (``update_post_session``)."""
+
+    STARTED = "started"
+    COMPLETED = "completed"
+    SKIPPED = "skipped"

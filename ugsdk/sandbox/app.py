@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 from datetime import timezone
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from .. import serde
 from ..errors import DecodeError
@@ -27,13 +27,15 @@ from ..models import (
     CobrowseCode,
     CustomData,
     EndUserToken,
+    FeatureFlags,
+    PostSessionStatus,
 )
 from ..transports.base import Request, Response
-from .calls import E164, time_slots
+from .calls import E164, SLOT_STEP, time_slots
 from .door import Admission, FrontDoor
 from .emails import SentEmail, email_model
 from .parsing import form_body, get_bool, get_int, get_lang, get_str, json_body, parse_int, query_value
-from .refusal import Refusal, invalid, not_found
+from .refusal import Refusal, conflict, invalid, not_found
 from .responses import (
     empty_response,
     error_response,
@@ -43,6 +45,7 @@ from .responses import (
     refusal_response,
     with_request_id,
 )
+from .signed_data import verify_signed_custom_data
 from .state import SandboxState, StoredResponse
 from .stream import SandboxEventStream
 from .tenant import MenuConfig
@@ -116,6 +119,10 @@ class App:
             "get_chat_history": self._get_chat_history,
             "notify_check_in_state": self._notify_check_in_state,
             "rejoin_chat": self._rejoin_chat,
+            "get_feature_flags": self._get_feature_flags,
+            "fetch_time_slot_availability": self._fetch_time_slot_availability,
+            "update_post_session": self._update_post_session,
+            "restore_cobrowse_session": self._restore_cobrowse_session,
         }
 
     # -- the edge -------------------------------------------------------------------------
@@ -202,10 +209,47 @@ class App:
 
     def _get_time_slots(self, request: Request, admitted: Admission) -> Response:
         menu = self._menu_from_path(admitted.params)
+        advanced = self._advanced(request)
         if not menu.enabled or not menu.has(ChannelType.SCHEDULED_CALL):
             # The menu exists but books no calls: no slots (an empty list, not a 404).
             return json_response(200, [])
-        return json_response(200, time_slots(self._state.now(), self._state.tenant.time_slot_count))
+        return json_response(200, self._slots(advanced))
+
+    def _advanced(self, request: Request) -> bool:
+        """The ``advanced`` query flag; advanced scheduling needs the tenant's feature flag."""
+        raw = query_value(request, "advanced")
+        if raw in (None, "", "false", "0"):
+            return False
+        if raw not in ("true", "1"):
+            raise invalid("advanced", f"must be true or false, got {raw!r}")
+        if not self._state.tenant.feature_flags.get("advanced_call_scheduling"):
+            raise invalid("advanced", "advanced call scheduling is off for this tenant")
+        return True
+
+    def _slots(self, advanced: bool) -> List[str]:
+        tenant = self._state.tenant
+        step = tenant.advanced_slot_minutes * 60 if advanced else SLOT_STEP
+        return time_slots(self._state.now(), tenant.time_slot_count, step)
+
+    def _fetch_time_slot_availability(self, request: Request, admitted: Admission) -> Response:
+        menu = self._menu_from_path(admitted.params)
+        advanced = self._advanced(request)
+        tenant = self._state.tenant
+        slots: List[Dict[str, Any]] = []
+        if menu.enabled and menu.has(ChannelType.SCHEDULED_CALL):
+            for slot in self._slots(advanced):
+                if advanced:
+                    # Only advanced scheduling limits the calls of a slot.
+                    booked = self._state.calls.booked_at(serde.parse_time_slot(slot))
+                    remaining = max(tenant.advanced_calls_per_slot - booked, 0)
+                    slots.append({"time": slot, "available": remaining > 0, "remaining": remaining})
+                else:
+                    slots.append({"time": slot, "available": True})
+        # Slot times keep the time-slot format (as get_time_slots), so they are written here.
+        return json_response(200, {"slots": slots, "max_days_ahead": tenant.max_days_ahead})
+
+    def _get_feature_flags(self, request: Request, admitted: Admission) -> Response:
+        return model_response(200, FeatureFlags(feature_flags=dict(self._state.tenant.feature_flags)))
 
     def _get_prohibited_file_types(self, request: Request, admitted: Admission) -> Response:
         return model_response(200, self._state.tenant.prohibited)
@@ -233,6 +277,13 @@ class App:
         except DecodeError as exc:
             raise invalid("custom_data", str(exc)) from None
 
+    def _signed_claims(self, custom: Optional[CustomData]) -> Optional[Dict[str, Any]]:
+        """The verified claims of the signed custom data, if any (a bad one is a 422)."""
+        if custom is None or custom.signed is None:
+            return None
+        state = self._state
+        return verify_signed_custom_data(custom.signed, state.company_secret, state.now())
+
     # -- calls ----------------------------------------------------------------------------
 
     def _create_call(self, request: Request, admitted: Admission) -> Response:
@@ -252,9 +303,12 @@ class App:
                 scheduled_at = serde.parse_datetime(scheduled_text)
             except ValueError:
                 raise invalid("scheduled_at", f"{scheduled_text!r} is not a date-time") from None
-            offered = time_slots(state.now(), state.tenant.time_slot_count)
-            if serde.format_time_slot(scheduled_at.astimezone(timezone.utc)) not in offered:
+            slot = serde.format_time_slot(scheduled_at.astimezone(timezone.utc))
+            advanced_slots = self._slots(True) if state.tenant.feature_flags.get("advanced_call_scheduling") else []
+            if slot not in self._slots(False) and slot not in advanced_slots:
                 raise invalid("scheduled_at", f"{scheduled_text!r} is not one of the offered time slots")
+            if slot in advanced_slots and state.calls.booked_at(scheduled_at) >= state.tenant.advanced_calls_per_slot:
+                raise conflict(f"the time slot {slot} is fully booked")
         call_request = CallRequest(
             menu_id=menu.id,
             phone_number=phone,
@@ -265,6 +319,7 @@ class App:
             recording_permission=get_bool(data, "recording_permission"),
             custom_data=self._custom_data(data),
         )
+        self._signed_claims(call_request.custom_data)
         record = state.calls.create(admitted.end_user, call_request, lang)
         return model_response(201, state.calls.model(record))
 
@@ -299,7 +354,9 @@ class App:
             cobrowsable=get_bool(data, "cobrowsable"),
             custom_data=self._custom_data(data),
         )
+        claims = self._signed_claims(chat_request.custom_data)
         record = state.chats.create(admitted.end_user, chat_request, lang)
+        record.signed_claims = claims
         return json_text_response(201, state.chats.answer_json(record))
 
     def _chat_action(self, request: Request, admitted: Admission, action: Callable[[Any], None]) -> Response:
@@ -380,7 +437,36 @@ class App:
 
     def _start_cobrowse(self, request: Request, admitted: Admission) -> Response:
         chats = self._state.chats
-        return model_response(200, chats.start_cobrowse(admitted.owned_chat))
+        record = admitted.owned_chat
+        self._cobrowse_license(request, record)
+        return model_response(200, chats.start_cobrowse(record))
+
+    def _cobrowse_license(self, request: Request, record: Any) -> Dict[str, Any]:
+        """The cobrowse call's body; a ``license`` in it is kept on the chat."""
+        data = json_body(request, required=False)
+        license_key = get_str(data, "license")
+        if license_key is not None:
+            record.cobrowse_license = license_key
+        return data
+
+    def _restore_cobrowse_session(self, request: Request, admitted: Admission) -> Response:
+        record = admitted.owned_chat
+        data = self._cobrowse_license(request, record)
+        session_id = get_str(data, "session_id", allow_empty=False)
+        return model_response(200, self._state.chats.restore_cobrowse(record, session_id))
+
+    def _update_post_session(self, request: Request, admitted: Admission) -> Response:
+        record = admitted.owned_chat
+        data = json_body(request)
+        raw = get_str(data, "status", required=True)
+        allowed = [member.value for member in PostSessionStatus]
+        if raw not in allowed:
+            raise invalid("status", f"must be one of {allowed}, got {raw!r}")
+        opt_in = data.get("opt_in_selection")
+        if opt_in is not None and not isinstance(opt_in, bool):
+            raise invalid("opt_in_selection", "must be true or false")
+        self._state.chats.update_post_session(record, PostSessionStatus(raw), opt_in)
+        return empty_response(204)
 
     def _create_cobrowse_code(self, request: Request, admitted: Admission) -> Response:
         state = self._state

@@ -27,10 +27,11 @@ SLOT_STEP = 15 * 60
 _FINAL = frozenset({CallStatus.CANCELLED, CallStatus.FINISHED, CallStatus.FAILED, CallStatus.ACTION_ONLY_FINISHED})
 
 
-def time_slots(now: float, count: int) -> List[str]:
-    """``count`` slots 15 minutes apart, from the first quarter hour strictly after ``now``."""
-    first = (math.floor(now / SLOT_STEP) + 1) * SLOT_STEP
-    return [serde.format_time_slot(to_datetime(first + i * SLOT_STEP)) for i in range(count)]
+def time_slots(now: float, count: int, step: int = SLOT_STEP) -> List[str]:
+    """``count`` slots ``step`` seconds apart (15 minutes unless told), from the first
+    boundary of a step strictly after ``now``."""
+    first = (math.floor(now / step) + 1) * step
+    return [serde.format_time_slot(to_datetime(first + i * step)) for i in range(count)]
 
 
 @attrs.define(eq=False)
@@ -69,6 +70,14 @@ class CallDesk(Records[CallRecord]):
         )
         self.records[record.id] = record
         return record
+
+    def booked_at(self, moment: datetime) -> int:
+        """How many scheduled calls that are still going ahead start at ``moment``."""
+        return sum(
+            1
+            for call in self.records.values()
+            if call.scheduled_at is not None and call.scheduled_at == moment and call.status not in _FINAL
+        )
 
     def cancel(self, call: CallRecord) -> None:
         """Cancel a call that has not finished.

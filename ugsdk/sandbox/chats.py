@@ -29,6 +29,7 @@ from ..models import (
     CobrowseSession,
     ContentCard,
     EndUser,
+    ExternalChatTransfer,
     Identity,
     Message,
     MessageButton,
@@ -36,8 +37,10 @@ from ..models import (
     MessageForm,
     MessageType,
     NotiEvent,
+    PostSessionStatus,
     QuestionType,
     SenderIdentity,
+    TranscriptEntry,
     UserType,
     VirtualAgent,
 )
@@ -121,6 +124,18 @@ class ChatRecord:
     survey_answers: Optional[Dict[str, Any]] = None
     transcripts: List[Tuple[str, ...]] = attrs.field(factory=list)
     cobrowse_sessions: List[str] = attrs.field(factory=list)
+    #: The cobrowse license key the app sent last (``Client(cobrowse={"license": ...})``).
+    cobrowse_license: Optional[str] = None
+    #: The post-session step's status and the end user's opt-in (``update_post_session``).
+    post_session: Optional[PostSessionStatus] = None
+    post_session_opt_in: Optional[bool] = None
+    #: The other bot's conversation of an external chat transfer: the agent's side sees it,
+    #: the end user's live events never carry it.
+    agent_transcript: List[TranscriptEntry] = attrs.field(factory=list)
+    #: A transfer's greeting, said in place of the first agent-side greeting.
+    greeting_override: Optional[str] = None
+    #: The claims of the verified signed custom data, if any.
+    signed_claims: Optional[Dict[str, Any]] = None
     #: Each message's wire JSON, beside ``messages`` (made once, when it is posted).
     message_data: List[Dict[str, Any]] = attrs.field(factory=list, repr=False)
     #: Each message's JSON text, written the first time an answer carries it.
@@ -340,7 +355,18 @@ class ChatDesk(Records[ChatRecord]):
             log=EventLog(self._condition),
         )
         self.records[chat.id] = chat
+        transfer = request.custom_data.external_chat_transfer if request.custom_data is not None else None
+        if transfer is not None:
+            chat.agent_transcript = list(transfer.transcript)
+            chat.greeting_override = transfer.greeting_override
         bot = self._roster.virtual_agent if menu is not None and menu.virtual_agent else None
+        if transfer is not None and transfer.agent is not None:
+            # Handed over from another bot to a named agent: no virtual agent, no queue.
+            self._updated(chat)
+            if request.greeting:
+                self._post(chat, SYSTEM_SENDER, MessageType.TEXT, content=request.greeting)
+            self._join(chat, self._transfer_agent(transfer))
+            return chat
         if bot is not None:
             chat.status = ChatStatus.VA_ASSIGNED
             chat.virtual_agent = bot
@@ -351,7 +377,7 @@ class ChatDesk(Records[ChatRecord]):
             self._post(chat, SYSTEM_SENDER, MessageType.TEXT, content=request.greeting)
         if bot is not None:
             self._emit(chat, "chat.memberJoined", serde.unstructure(virtual_agent_identity(bot)))
-            self._typed(chat, virtual_agent_identity(bot), GREETING)
+            self._typed(chat, virtual_agent_identity(bot), self._take_greeting(chat) or GREETING)
             self._touch(chat)
         else:
             self._queue_for_agent(chat)
@@ -373,8 +399,23 @@ class ChatDesk(Records[ChatRecord]):
         if chat.escalated:
             self._noti(chat, NotiEvent.ESCALATION_ACCEPTED, f"{agent.name} has joined the chat")
         self._updated(chat)
-        self._typed(chat, agent_identity(agent), f"Hi, I'm {agent.first_name or agent.name}. How can I help you today?")
+        greeting = self._take_greeting(chat) or f"Hi, I'm {agent.first_name or agent.name}. How can I help you today?"
+        self._typed(chat, agent_identity(agent), greeting)
         self._touch(chat)
+
+    def _take_greeting(self, chat: ChatRecord) -> Optional[str]:
+        # A transfer's greeting override replaces the first agent-side greeting only.
+        greeting, chat.greeting_override = chat.greeting_override, None
+        return greeting
+
+    def _transfer_agent(self, transfer: ExternalChatTransfer) -> Agent:
+        """The agent a transfer names: one of that name on the roster, else one hired now."""
+        named = transfer.agent
+        assert named is not None
+        for agent in self._roster.agents:
+            if agent.name == named.name:
+                return agent
+        return self._roster.add(named.name, avatar_url=named.avatar)
 
     def _leave(self, chat: ChatRecord, who: Identity) -> None:
         self._emit(chat, "chat.memberLeft", serde.unstructure(who))
@@ -743,6 +784,22 @@ class ChatDesk(Records[ChatRecord]):
         chat.cobrowse_status[session.session_id] = session.status
         return session
 
+    def restore_cobrowse(self, chat: ChatRecord, session_id: Optional[str] = None) -> CobrowseSession:
+        """The session going on before a page reload (the latest that has not ended, or
+        ``session_id``), picked up again.
+
+        Raises:
+            Refusal: 404 when no such session is going on; 409 when the chat is dismissed
+                or ended.
+        """
+        self._require_open(chat)
+        candidates = [session_id] if session_id is not None else list(reversed(chat.cobrowse_sessions))
+        for candidate in candidates:
+            status = chat.cobrowse_status.get(candidate)
+            if status is not None and status != "ended":
+                return CobrowseSession(session_id=candidate, status=status)
+        raise Refusal(404, f"chat {chat.id} has no cobrowse session going on", code="not_found")
+
     def request_cobrowse(self, chat: ChatRecord) -> CobrowseSession:
         """The agent asks to cobrowse: a ``cobrowseRequestedFromAgent`` noti, then the
         ``cobrowse.request`` event with the new session (status ``requested``).
@@ -829,6 +886,19 @@ class ChatDesk(Records[ChatRecord]):
         """
         self._require_ended(chat, "a transcript")
         chat.transcripts.append(emails)
+
+    def update_post_session(self, chat: ChatRecord, status: PostSessionStatus, opt_in: Optional[bool]) -> None:
+        """Keep the post-session step's status: ``started``, then ``completed`` or ``skipped``.
+
+        Raises:
+            Refusal: 409 before the chat ended, or once the step is completed or skipped.
+        """
+        self._require_ended(chat, "the post-session step")
+        if chat.post_session in (PostSessionStatus.COMPLETED, PostSessionStatus.SKIPPED):
+            raise conflict(f"the post-session step of chat {chat.id} is already {chat.post_session.value}")
+        chat.post_session = status
+        if opt_in is not None:
+            chat.post_session_opt_in = opt_in
 
     def rate(self, chat: ChatRecord, rating: ChatRating) -> None:
         """Keep the end user's rating.

@@ -634,6 +634,47 @@ class Sandbox:
         with self._state.lock:
             self._state.chats.history_page_size = size
 
+    def set_feature_flags(self, **flags: bool) -> None:
+        """Turn the tenant's feature flags on or off (``get_feature_flags`` shows them).
+
+        ``advanced_call_scheduling=False`` stops serving advanced time slots.
+
+        Raises:
+            TypeError: a value that is not a bool.
+        """
+        for name, value in flags.items():
+            if not isinstance(value, bool):
+                raise TypeError(f"feature flag {name!r} must be a bool, got {type(value).__name__}")
+        with self._state.lock:
+            self._state.tenant.feature_flags.update(flags)
+
+    def set_advanced_scheduling(
+        self,
+        *,
+        slot_minutes: Optional[int] = None,
+        calls_per_slot: Optional[int] = None,
+        max_days_ahead: Optional[int] = None,
+    ) -> None:
+        """Configure advanced call scheduling: the slot length (30 minutes by default), the
+        calls one slot takes (2) and how many days ahead slots may be booked (14).
+
+        Raises:
+            ValueError: a value below 1, or a slot length that does not divide a day.
+        """
+        for name, value in (("slot_minutes", slot_minutes), ("calls_per_slot", calls_per_slot), ("max_days_ahead", max_days_ahead)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name} must be an integer of at least 1, got {value!r}")
+        if slot_minutes is not None and (24 * 60) % slot_minutes:
+            raise ValueError(f"slot_minutes must divide a day, got {slot_minutes}")
+        with self._state.lock:
+            tenant = self._state.tenant
+            if slot_minutes is not None:
+                tenant.advanced_slot_minutes = slot_minutes
+            if calls_per_slot is not None:
+                tenant.advanced_calls_per_slot = calls_per_slot
+            if max_days_ahead is not None:
+                tenant.max_days_ahead = max_days_ahead
+
     def _rich(self, chat_id: int, kind: MessageType, fields: Mapping[str, Any], sender: Optional[str]) -> Message:
         with self._state.lock:
             return self._state.chats.post_rich(self._chat(chat_id), kind, fields, sender)
@@ -767,6 +808,11 @@ class Sandbox:
             check_in_pending=record.check_in_pending,
             check_in_shown=record.check_in_shown,
             cobrowse_status=types.MappingProxyType(dict(record.cobrowse_status)),
+            cobrowse_license=record.cobrowse_license,
+            post_session=record.post_session,
+            post_session_opt_in=record.post_session_opt_in,
+            agent_transcript=tuple(record.agent_transcript),
+            signed_claims=types.MappingProxyType(dict(record.signed_claims)) if record.signed_claims is not None else None,
         )
 
 

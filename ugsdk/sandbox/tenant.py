@@ -77,6 +77,16 @@ class Tenant:
     )
     #: Number of 15-minute time slots offered for scheduled calls.
     time_slot_count: int = 32
+    #: The tenant's feature flags (``get_feature_flags``); advanced call scheduling is
+    #: served only while ``advanced_call_scheduling`` is on.
+    feature_flags: Dict[str, bool] = attrs.field(
+        factory=lambda: {"advanced_call_scheduling": True, "cobrowse": True, "post_session_opt_in": True}
+    )
+    #: Advanced call scheduling: the slot length in minutes, the calls one slot takes, and
+    #: how many days ahead slots may be booked.
+    advanced_slot_minutes: int = 30
+    advanced_calls_per_slot: int = 2
+    max_days_ahead: int = 14
 
     @property
     def languages(self) -> Tuple[str, ...]:

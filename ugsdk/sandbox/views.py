@@ -10,7 +10,18 @@ from typing import Any, Mapping, Optional, Tuple
 
 import attrs
 
-from ..models import Call, CallRequest, CallStatus, Chat, ChatRating, ChatRequest, ChatStatus, Message
+from ..models import (
+    Call,
+    CallRequest,
+    CallStatus,
+    Chat,
+    ChatRating,
+    ChatRequest,
+    ChatStatus,
+    Message,
+    PostSessionStatus,
+    TranscriptEntry,
+)
 from .events import Event
 from .tokens import EndUserRecord
 from .uploads import StoredFile
@@ -35,6 +46,12 @@ class ChatView:
         check_in_pending: a check-in question awaits its answer.
         check_in_shown: the app said it showed that question (``notify_check_in_state``).
         cobrowse_status: each cobrowse session's latest stage, by session id.
+        cobrowse_license: the cobrowse license key the app sent last, if any.
+        post_session: the post-session step's status (``update_post_session``), if any.
+        post_session_opt_in: the end user's opt-in sent with it, if any.
+        agent_transcript: what the agent's side shows of an external chat transfer's
+            conversation with the other bot (never sent to the end user).
+        signed_claims: the claims of the chat's verified signed custom data, if any.
     """
 
     id: int
@@ -53,6 +70,11 @@ class ChatView:
     check_in_pending: bool
     check_in_shown: bool = False
     cobrowse_status: Mapping[str, str] = attrs.field(factory=dict)
+    cobrowse_license: Optional[str] = None
+    post_session: Optional[PostSessionStatus] = None
+    post_session_opt_in: Optional[bool] = None
+    agent_transcript: Tuple[TranscriptEntry, ...] = ()
+    signed_claims: Optional[Mapping[str, Any]] = None
 
 
 @attrs.frozen
