@@ -220,3 +220,14 @@ def test_threads_racing_a_claim_have_one_winner(kind: str, request: Any, tmp_pat
     for t in threads:
         t.join(30)
     assert len(wins) == 1
+
+
+def test_the_memory_store_drops_lapsed_claims() -> None:
+    clock = Clock()
+    store = MemoryChatStore(clock=clock)
+    for i in range(1500):
+        assert store.claim(f"acme:u{i}", "crashed-worker", 5)
+    clock.now += 10
+    for i in range(600):  # the dict reaches twice its size after the first sweep: swept again
+        assert store.claim(f"acme:new{i}", "worker", 5)
+    assert len(store._claims) <= 600
