@@ -316,8 +316,9 @@ class AtomicStateStore(StateStore, Protocol):
         """Apply ``change`` to the state under ``key`` atomically and return the state written.
 
         ``change`` gets the current state (an empty :class:`EndUserState` when there is none)
-        and must be pure: a store may call it more than once (optimistic retries). A result
-        with ``is_empty`` deletes the entry. The write gives the entry a full lifetime.
+        and must be pure: a store may call it more than once (optimistic retries), and may
+        call it under its own lock, so it must not use the store. A result with
+        ``is_empty`` deletes the entry. The write gives the entry a full lifetime.
         """
         ...
 
@@ -376,7 +377,8 @@ class _StateStoreBase:
         Args:
             key: the store key (see :func:`store_key`).
             change: a pure function from the current state (empty when absent) to the new
-                one; it may run more than once. An empty result deletes the entry.
+                one; it may run more than once, under the store's lock, so it must not use
+                the store. An empty result deletes the entry.
 
         Returns:
             the state written (an empty one when the entry was deleted).

@@ -231,3 +231,31 @@ def test_the_memory_store_drops_lapsed_claims() -> None:
     for i in range(600):  # the dict reaches twice its size after the first sweep: swept again
         assert store.claim(f"acme:new{i}", "worker", 5)
     assert len(store._claims) <= 600
+
+
+class OnlyStates:
+    """A store written to the StateStore protocol alone."""
+
+    ttl = None
+
+    def get(self, key: str) -> None:
+        return None
+
+    def set(self, key: str, chat_id: int) -> None:
+        pass
+
+    def delete(self, key: str) -> None:
+        pass
+
+    def load_state(self, key: str) -> None:
+        return None
+
+    def save_state(self, key: str, state: EndUserState) -> None:
+        pass
+
+
+def test_a_plain_state_store_is_not_taken_for_an_atomic_one() -> None:
+    from ugsdk.store import StateStore
+
+    assert isinstance(OnlyStates(), StateStore)
+    assert not isinstance(OnlyStates(), AtomicStateStore)
