@@ -115,9 +115,10 @@ def check_ttl(ttl: Optional[float], argument: str = "ttl") -> Optional[float]:
     if ttl is None:
         return None
     # Infinity is refused too: None already says "never", and a store could not encode it.
-    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl < math.inf:
+    seconds = _seconds_or_none(ttl)
+    if seconds is None or not seconds > 0:
         raise ValidationError(f"must be seconds > 0 or None, got {ttl!r}", argument=argument)
-    return float(ttl)
+    return seconds
 
 
 def check_lease(lease: Any) -> float:

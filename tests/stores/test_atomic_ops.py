@@ -151,9 +151,10 @@ def test_bad_arguments_name_themselves(clocked: Callable[..., Any], call: Any, a
     assert info.value.argument == argument
 
 
-def test_infinite_ttl_is_refused() -> None:
+@pytest.mark.parametrize("ttl", [float("inf"), float("nan"), 10**400])
+def test_unencodable_ttl_is_refused(ttl: Any) -> None:
     with pytest.raises(ugsdk.ValidationError) as info:
-        MemoryChatStore(ttl=float("inf"))
+        MemoryChatStore(ttl=ttl)
     assert info.value.argument == "ttl"
 
 
