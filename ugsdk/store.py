@@ -115,9 +115,10 @@ def check_ttl(ttl: Optional[float], argument: str = "ttl") -> Optional[float]:
     if ttl is None:
         return None
     # Infinity is refused too: None already says "never", and a store could not encode it.
-    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or not 0 < ttl < math.inf:
+    seconds = _seconds_or_none(ttl)
+    if seconds is None or not seconds > 0:
         raise ValidationError(f"must be seconds > 0 or None, got {ttl!r}", argument=argument)
-    return float(ttl)
+    return seconds
 
 
 def check_lease(lease: Any) -> float:
@@ -316,8 +317,9 @@ class AtomicStateStore(StateStore, Protocol):
         """Apply ``change`` to the state under ``key`` atomically and return the state written.
 
         ``change`` gets the current state (an empty :class:`EndUserState` when there is none)
-        and must be pure: a store may call it more than once (optimistic retries). A result
-        with ``is_empty`` deletes the entry. The write gives the entry a full lifetime.
+        and must be pure: a store may call it more than once (optimistic retries), and may
+        call it under its own lock, so it must not use the store. A result with
+        ``is_empty`` deletes the entry. The write gives the entry a full lifetime.
         """
         ...
 
@@ -376,7 +378,8 @@ class _StateStoreBase:
         Args:
             key: the store key (see :func:`store_key`).
             change: a pure function from the current state (empty when absent) to the new
-                one; it may run more than once. An empty result deletes the entry.
+                one; it may run more than once, under the store's lock, so it must not use
+                the store. An empty result deletes the entry.
 
         Returns:
             the state written (an empty one when the entry was deleted).
@@ -458,6 +461,10 @@ class _StateStoreBase:
         self._apply(_check_key(key), lambda old: old.with_chat_id(None))
 
 
+#: How many claims a MemoryChatStore holds before it drops the lapsed ones.
+_CLAIM_SWEEP = 1024
+
+
 class MemoryChatStore(_StateStoreBase):
     """A thread-safe dict; lives as long as the process.
 
@@ -475,6 +482,7 @@ class MemoryChatStore(_StateStoreBase):
         self._clock = clock
         self._entries: Dict[str, "tuple[EndUserState, Optional[float]]"] = {}
         self._claims: Dict[str, "tuple[str, float]"] = {}
+        self._sweep_at = _CLAIM_SWEEP
         self._lock = threading.Lock()
 
     def load_state(self, key: str) -> Optional[EndUserState]:
@@ -512,6 +520,12 @@ class MemoryChatStore(_StateStoreBase):
             held = self._claims.get(full)
             if held is not None and held[0] != owner and now < held[1]:
                 return False
+            if len(self._claims) >= self._sweep_at:
+                # Claims of holders that never released them: dropped once they lapse, so
+                # a long-lived process does not keep one per user it ever served. The next
+                # sweep waits for the dict to double, which keeps claims O(1) on average.
+                self._claims = {k: c for k, c in self._claims.items() if now < c[1]}
+                self._sweep_at = max(_CLAIM_SWEEP, 2 * len(self._claims))
             self._claims[full] = (owner, now + lease)
             return True
 
@@ -670,10 +684,10 @@ class FileChatStore(_StateStoreBase):
             return {}
         except OSError as exc:
             _refuse_odd_file(self.path)  # a symlink (ELOOP) or another odd file: say which
-            raise ValidationError(f"cannot be read ({exc.strerror})", argument="path") from None
+            raise ValidationError(f"{self.path!r} cannot be read ({exc.strerror})", argument="path") from None
         with os.fdopen(fd, "rb") as fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                raise ValidationError("is not a regular file; the store only uses regular files", argument="path")
+                raise ValidationError(f"{self.path!r} is not a regular file; the store only uses regular files", argument="path")
             raw = fh.read()
         try:
             data = json.loads(raw.decode("utf-8"))
@@ -687,7 +701,7 @@ class FileChatStore(_StateStoreBase):
         fd, tmp = tempfile.mkstemp(prefix=".ugsdk-store-", dir=folder)
         try:
             # The file may hold end-user tokens: readable by its owner only.
-            os.fchmod(fd, 0o600)
+            os.chmod(tmp, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(data, fh, sort_keys=True)
                 fh.flush()
@@ -773,12 +787,12 @@ def _refuse_odd_file(path: str) -> None:
         except FileNotFoundError:
             return  # made on the first write
         except OSError as exc:
-            raise ValidationError(f"its folder cannot be inspected ({exc.strerror})", argument="path") from None
+            raise ValidationError(f"the folder of {path!r} cannot be inspected ({exc.strerror})", argument="path") from None
         if not stat.S_ISDIR(parent_mode):
-            raise ValidationError("its folder is not a folder", argument="path")
+            raise ValidationError(f"the folder of {path!r} is not a folder", argument="path")
         return
     except OSError as exc:
-        raise ValidationError(f"cannot be inspected ({exc.strerror})", argument="path") from None
+        raise ValidationError(f"{path!r} cannot be inspected ({exc.strerror})", argument="path") from None
     if stat.S_ISREG(mode):
         return
     kind = (
@@ -787,7 +801,7 @@ def _refuse_odd_file(path: str) -> None:
         else "a device node" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
         else "not a regular file"
     )
-    raise ValidationError(f"is {kind}; the store only reads and replaces a regular file", argument="path")
+    raise ValidationError(f"{path!r} is {kind}; the store only reads and replaces a regular file", argument="path")
 
 
 def _read_claim(path: str) -> "Optional[tuple[str, float]]":

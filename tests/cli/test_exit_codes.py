@@ -120,5 +120,6 @@ def test_an_unusable_chat_store_is_a_message_not_a_traceback(run, served, tmp_pa
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     result = run("chat", "start", "11", env={**served.env, "UGSDK_CHAT_STORE": str(blocker / "c.json")})
-    assert result.code == 1 and "Traceback" not in result.err
+    # Refused by FileChatStore's checks before any request: bad usage (2).
+    assert result.code == 2 and "Traceback" not in result.err
     assert result.err.startswith("ugsdk: error: ") and "a-file" in result.err

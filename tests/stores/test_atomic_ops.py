@@ -151,9 +151,10 @@ def test_bad_arguments_name_themselves(clocked: Callable[..., Any], call: Any, a
     assert info.value.argument == argument
 
 
-def test_infinite_ttl_is_refused() -> None:
+@pytest.mark.parametrize("ttl", [float("inf"), float("nan"), 10**400])
+def test_unencodable_ttl_is_refused(ttl: Any) -> None:
     with pytest.raises(ugsdk.ValidationError) as info:
-        MemoryChatStore(ttl=float("inf"))
+        MemoryChatStore(ttl=ttl)
     assert info.value.argument == "ttl"
 
 
@@ -220,3 +221,42 @@ def test_threads_racing_a_claim_have_one_winner(kind: str, request: Any, tmp_pat
     for t in threads:
         t.join(30)
     assert len(wins) == 1
+
+
+def test_the_memory_store_drops_lapsed_claims() -> None:
+    clock = Clock()
+    store = MemoryChatStore(clock=clock)
+    for i in range(1500):
+        assert store.claim(f"acme:u{i}", "crashed-worker", 5)
+    clock.now += 10
+    for i in range(600):  # the dict reaches twice its size after the first sweep: swept again
+        assert store.claim(f"acme:new{i}", "worker", 5)
+    assert len(store._claims) <= 600
+
+
+class OnlyStates:
+    """A store written to the StateStore protocol alone."""
+
+    ttl = None
+
+    def get(self, key: str) -> None:
+        return None
+
+    def set(self, key: str, chat_id: int) -> None:
+        pass
+
+    def delete(self, key: str) -> None:
+        pass
+
+    def load_state(self, key: str) -> None:
+        return None
+
+    def save_state(self, key: str, state: EndUserState) -> None:
+        pass
+
+
+def test_a_plain_state_store_is_not_taken_for_an_atomic_one() -> None:
+    from ugsdk.store import StateStore
+
+    assert isinstance(OnlyStates(), StateStore)
+    assert not isinstance(OnlyStates(), AtomicStateStore)
