@@ -361,15 +361,17 @@ def _unstructure_custom_data(conv: cattrs.Converter) -> Callable[[CustomData], D
     return hook
 
 
+_READS_Z = sys.version_info >= (3, 11)
+
+
 def _structure_datetime(value: Any, _: Any) -> datetime:
-    # ``parse_datetime`` written out: one call less per timestamp.
-    if value.__class__ is str:
+    # ``parse_datetime`` with the canonical parser written in: two calls less per timestamp.
+    if value.__class__ is str and _CANONICAL(value) is not None:
         try:
-            parsed = _parse_canonical(value)
+            parsed = _fromisoformat(value if _READS_Z or value[-1] != "Z" else value[:-1] + "+00:00")
         except ValueError:
-            parsed = None
-        if parsed is not None:
-            return parsed
+            return _parse_general(value)  # canonical in shape, not a date: it words the error
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
     return _parse_general(value)
 
 
@@ -439,6 +441,15 @@ def _optional_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, 
             hook = conv.get_structure_hook(inner)
         except RecursionError:  # a class that contains itself: look up at call time
             hook = conv.structure
+
+        if inner in (int, str, bool):
+            # The exact JSON type passes here, as the scalar's own hook would pass it.
+            def structure_optional_scalar(value: Any, _: Any) -> Any:
+                if value is None or value.__class__ is inner:
+                    return value
+                return hook(value, inner)
+
+            return structure_optional_scalar
 
         def structure_optional(value: Any, _: Any) -> Any:
             return None if value is None else hook(value, inner)
