@@ -473,6 +473,8 @@ def _list_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any]
             # A JSON string is iterable too; never split one into characters.
             if value.__class__ is not list and not isinstance(value, (list, tuple)):
                 raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+            if not value:
+                return []
             try:
                 return [hook(x, item) for x in value]
             except Exception:
@@ -492,6 +494,19 @@ def _unstructure_optional_factory(conv: cattrs.Converter) -> Callable[[Any], Cal
         hook = conv.get_unstructure_hook(inner)
         if hook is identity:
             return identity
+        # Our two one-line hooks, written in (timestamps and enums are most optionals).
+        if hook is _unstructure_datetime:
+
+            def unstructure_optional_datetime(value: Any) -> Any:
+                return None if value is None else value.isoformat()
+
+            return unstructure_optional_datetime
+        if hook is _unstructure_enum:
+
+            def unstructure_optional_enum(value: Any) -> Any:
+                return None if value is None else value._value_
+
+            return unstructure_optional_enum
 
         def unstructure_optional(value: Any) -> Any:
             return None if value is None else hook(value)
@@ -513,7 +528,7 @@ def _unstructure_list_factory(conv: cattrs.Converter) -> Callable[[Any], Callabl
             return list
 
         def unstructure_list(value: Any) -> Any:
-            return [hook(item) for item in value]
+            return [hook(item) for item in value] if value else []
 
         return unstructure_list
 
