@@ -23,7 +23,6 @@ LAYERS: Dict[str, int] = {
     "validation": 2,
     "models": 2,
     "serde": 3,
-    "_fastdecode": 3,
     "routes": 3,
     "retry": 3,
     "auth": 3,

@@ -5,22 +5,25 @@
 refuses unknown keys instead; tests use it to prove that the models cover every key of the
 documented payloads and that the sandbox sends nothing a model cannot hold.
 
-Both are built once, at import; each class's hooks are made on its first use, in two
-layers: a structure function written out for the class (:mod:`ugsdk._fastdecode`: inline JSON
-type checks, one constructor call) takes payloads that fit, and cattrs' own generated function
-takes every other payload, so that what it accepts, what it refuses and how its errors read
-are cattrs' alone. Timestamps in the usual ISO 8601 shape go straight to
-``datetime.fromisoformat``; every other form goes through the general parser. Encoding takes
-one generated function per class too (:class:`ugsdk._fastdecode.FastEncoders`), which writes
-what cattrs' function and the clean-up after it wrote, key order included.
+Both are built once, at import; each class's hooks are made on its first use. Every model
+goes through the function cattrs generates for it, in both directions: cattrs writes it with
+one hook call per field and keeps its source in ``linecache``, so a traceback through it shows
+its lines. What is ours is kept thin, because it runs for every object: a JSON-object check,
+key aliases and unknown keys moved into ``extra`` before cattrs' function (decoding), unset
+optional fields dropped and ``extra`` keys added after it (encoding). The per-type hooks
+let the exact JSON type through with one class check and look enum members up in their
+map; anything unusual takes the full check, whose errors are the ones users see. Timestamps
+in the usual ISO 8601 shape go straight to ``datetime.fromisoformat``; every other form goes
+through the general parser.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from operator import attrgetter
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Type, TypeVar, cast
+from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 import attrs
 import cattrs
@@ -29,7 +32,6 @@ from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.fns import identity
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._fastdecode import FastDecoders, FastEncoders
 from .errors import DecodeError
 from .models._base import JSON_NAME, OpenEnum, aliases_of
 from .models.chats import (
@@ -207,29 +209,40 @@ def _structure_overrides(cls: type) -> Dict[str, Any]:
     return overrides
 
 
-def _make_structure(
-    conv: cattrs.Converter, strict: bool, fast: Optional[FastDecoders]
-) -> Callable[[type], Callable[[Any, type], Any]]:
+def _gather_extra(data: Mapping[str, Any], known: FrozenSet[str]) -> Dict[str, Any]:
+    """``data`` with its unknown keys moved into one dict under ``_EXTRA_KEY``."""
+    out = {k: v for k, v in data.items() if k in known}
+    out[_EXTRA_KEY] = {k: v for k, v in data.items() if k not in known}
+    return out
+
+
+def _make_structure(conv: cattrs.Converter, strict: bool) -> Callable[[type], Callable[[Any, type], Any]]:
     def factory(cls: type) -> Callable[[Any, type], Any]:
-        fn: Callable[[Any, Any], Any] = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=strict, **_structure_overrides(cls))
-        known = {_json_key(f) for f in attrs.fields(cls) if f.name != _EXTRA_FIELD}
-        keeps_extra = any(f.name == _EXTRA_FIELD for f in attrs.fields(cls))
+        # cattrs' generated function does the work (and gathers every problem for the error);
+        # around it only what cattrs has no setting for: the JSON-object check, key aliases
+        # and unknown keys gathered into ``extra``. Its second argument, the class, has a
+        # default, so it is called with the payload alone.
+        fn: Callable[[Any], Any] = make_dict_structure_fn(
+            cls, conv, _cattrs_forbid_extra_keys=strict, **_structure_overrides(cls)
+        )
+        fields = attrs.fields(cls)
+        known = frozenset(_json_key(f) for f in fields if f.name != _EXTRA_FIELD)
+        gathers = not strict and any(f.name == _EXTRA_FIELD for f in fields)
         aliases = _alias_pairs(cls)
+        name = cls.__name__
 
         def structure_attrs(data: Any, _: type) -> Any:
-            if not isinstance(data, Mapping):
-                raise TypeError(f"expected a JSON object for {cls.__name__}, got {type(data).__name__}")
+            # An exact dict first: the ABC check costs more than the rest of this wrapper.
+            if data.__class__ is not dict and not isinstance(data, Mapping):
+                raise TypeError(f"expected a JSON object for {name}, got {type(data).__name__}")
             if aliases:
                 data = apply_aliases(data, aliases)
-            if keeps_extra and not strict:
-                unknown = {k: v for k, v in data.items() if k not in known}
-                if unknown or _EXTRA_KEY in data:
-                    data = {k: v for k, v in data.items() if k in known}
-                    data[_EXTRA_KEY] = unknown
-            return fn(data, cls)
+            if gathers and not data.keys() <= known:
+                data = _gather_extra(data, known)
+            return fn(data)
 
-        # Well-formed payloads take the generated fast function; anything else comes back here.
-        return structure_attrs if fast is None else fast.hook(cls, structure_attrs)
+        structure_attrs.__qualname__ = f"structure_attrs_{name}"
+        return structure_attrs
 
     return factory
 
@@ -239,34 +252,44 @@ def _omitted(cls: type, field: "attrs.Attribute[Any]") -> bool:
     return cls is EmailRequest and field.name == "files"
 
 
-def _make_unstructure(
-    conv: cattrs.Converter, fast: Optional[FastEncoders]
-) -> Callable[[type], Callable[[Any], Dict[str, Any]]]:
+def _make_unstructure(conv: cattrs.Converter) -> Callable[[type], Callable[[Any], Dict[str, Any]]]:
     def factory(cls: type) -> Callable[[Any], Dict[str, Any]]:
-        written = fast.function(cls) if fast is not None else None
-        if written is not None:
-            return written  # the same output in one generated function (see _fastdecode)
         overrides: Dict[str, Any] = {}
-        optional = set()
+        optional = []
+        keeps_extra = False
         for field in attrs.fields(cls):
             if field.name == _EXTRA_FIELD or _omitted(cls, field):
+                keeps_extra = keeps_extra or field.name == _EXTRA_FIELD
                 overrides[field.name] = override(omit=True)
-            elif _json_key(field) != field.name:
+                continue
+            if _json_key(field) != field.name:
                 overrides[field.name] = override(rename=_json_key(field))
-            if field.default is None:
-                optional.add(_json_key(field))
+            if field.default is None and field.init:
+                optional.append(_json_key(field))
+        # cattrs' own ``omit_if_default`` would move the left-out fields after the others;
+        # the JSON keeps the fields' order (bodies are compared as text), so they are
+        # dropped afterwards instead.
         fn: Callable[[Any], Dict[str, Any]] = make_dict_unstructure_fn(cls, conv, **overrides)
+        if not optional and not keeps_extra:
+            return fn
+        dropped = tuple(optional)
+        unstructure_value = conv.unstructure
+        extra_of = attrgetter(_EXTRA_FIELD)
 
         def unstructure_attrs(obj: Any) -> Dict[str, Any]:
             out = fn(obj)
             # An unset optional field is left out rather than sent as null.
-            for key in optional:
-                if out.get(key, 0) is None:
+            for key in dropped:
+                if out[key] is None:
                     del out[key]
-            for key, value in getattr(obj, _EXTRA_FIELD, {}).items():
-                out.setdefault(key, conv.unstructure(value))
+            if keeps_extra:
+                extra = extra_of(obj)
+                if extra:
+                    for key, value in extra.items():
+                        out.setdefault(key, unstructure_value(value))
             return out
 
+        unstructure_attrs.__qualname__ = f"unstructure_attrs_{cls.__name__}"
         return unstructure_attrs
 
     return factory
@@ -306,10 +329,16 @@ def _structure_custom_data(conv: cattrs.Converter, strict: bool) -> Callable[[An
         unknown = set(data) - {"signed", "unsigned"}
         if strict and unknown:
             raise ForbiddenExtraKeysError("", CustomData, unknown)
-        unsigned = dict(data.get("unsigned") or {})
+        signed = data.get("signed")
+        if signed is not None and not isinstance(signed, str):
+            raise TypeError(f"custom_data.signed must be a string, got {type(signed).__name__}")
+        given = data.get("unsigned")
+        if given is not None and not isinstance(given, Mapping):
+            raise TypeError(f"custom_data.unsigned must be a JSON object, got {type(given).__name__}")
+        unsigned = dict(given or {})
         transfer = unsigned.pop(_TRANSFER_KEY, None)
         return CustomData(
-            signed=data.get("signed"),
+            signed=signed,
             unsigned={k: conv.structure(v, CustomDataField) for k, v in unsigned.items()},
             external_chat_transfer=None if transfer is None else conv.structure(transfer, ExternalChatTransfer),
         )
@@ -332,8 +361,18 @@ def _unstructure_custom_data(conv: cattrs.Converter) -> Callable[[CustomData], D
     return hook
 
 
+_READS_Z = sys.version_info >= (3, 11)
+
+
 def _structure_datetime(value: Any, _: Any) -> datetime:
-    return parse_datetime(value)
+    # ``parse_datetime`` with the canonical parser written in: two calls less per timestamp.
+    if value.__class__ is str and _CANONICAL(value) is not None:
+        try:
+            parsed = _fromisoformat(value if _READS_Z or value[-1] != "Z" else value[:-1] + "+00:00")
+        except ValueError:
+            return _parse_general(value)  # canonical in shape, not a date: it words the error
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_UTC)
+    return _parse_general(value)
 
 
 def _unstructure_datetime(value: datetime) -> str:
@@ -353,48 +392,151 @@ def _exact(kind: type, *accepted: type) -> Callable[[Any, Any], Any]:
     """
     allowed = accepted or (kind,)
 
-    def hook(value: Any, _: Any) -> Any:
-        value_: Any = value
-        if isinstance(value_, bool) and bool not in allowed:
+    def check(value: Any) -> Any:
+        value_: Any = value  # typed Any: narrowed to bool below, it is still a number here
+        if isinstance(value, bool) and bool not in allowed:
             raise TypeError(f"expected {kind.__name__}, got bool")
         if not isinstance(value, allowed):
             raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
-        return float(cast(float, value_)) if kind is float else value_  # an int where a float is due
+        return float(value_) if kind is float else value_  # an int where a float is due
 
-    return hook
+    # The exact JSON type passes at once; anything else (subclasses, errors) is checked in full.
+    if kind is float:
+
+        def exact_float(value: Any, _: Any) -> Any:
+            return value if value.__class__ is float else check(value)
+
+        return exact_float
+
+    def exact(value: Any, _: Any) -> Any:
+        return value if value.__class__ is kind else check(value)
+
+    exact.__qualname__ = f"exact_{kind.__name__}"
+    return exact
 
 
 def _structure_open_enum(value: Any, cls: Any) -> Any:
+    if value.__class__ is str:
+        # The member lookup ``Enum.__call__`` starts with, without the call; a new value
+        # takes the class call (and ``_missing_``), which records it in the same map.
+        member = cls._value2member_map_.get(value)
+        if member is not None:
+            return member
     if not isinstance(value, str):
         raise TypeError(f"expected a string for {cls.__name__}, got {type(value).__name__}")
     return cls(value)
 
 
-def _list_factory(conv: cattrs.Converter, fast: Optional[FastDecoders]) -> Callable[[Any], Callable[[Any, Any], Any]]:
+def _is_optional(tp: Any) -> bool:
+    """``Optional[X]`` of one type X (cattrs' own Optional hook takes these too)."""
+    args = getattr(tp, "__args__", ())
+    return getattr(tp, "__origin__", None) is Union and len(args) == 2 and type(None) in args
+
+
+def _optional_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+    # cattrs' own Optional hook looks the inner type's hook up on every call.
+    def factory(tp: Any) -> Callable[[Any, Any], Any]:
+        inner = next(arg for arg in tp.__args__ if arg is not type(None))
+        try:
+            hook = conv.get_structure_hook(inner)
+        except RecursionError:  # a class that contains itself: look up at call time
+            hook = conv.structure
+
+        if inner in (int, str, bool):
+            # The exact JSON type passes here, as the scalar's own hook would pass it.
+            def structure_optional_scalar(value: Any, _: Any) -> Any:
+                if value is None or value.__class__ is inner:
+                    return value
+                return hook(value, inner)
+
+            return structure_optional_scalar
+
+        def structure_optional(value: Any, _: Any) -> Any:
+            return None if value is None else hook(value, inner)
+
+        return structure_optional
+
+    return factory
+
+
+def _list_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
     def factory(cls: Any) -> Callable[[Any, Any], Any]:
-        inner = list_structure_factory(cls, conv)
+        detailed = list_structure_factory(cls, conv)
         args = getattr(cls, "__args__", None) or (Any,)
         item = args[0]
-        item_fast = fast.raw(item) if fast is not None and isinstance(item, type) and fast.handles(item) else None
+        try:
+            hook = conv.get_structure_hook(item)
+        except RecursionError:  # a class that contains itself: look up at call time
+            hook = conv.structure
 
         def structure_list(value: Any, type_: Any) -> Any:
             # A JSON string is iterable too; never split one into characters.
-            if not isinstance(value, (list, tuple)):
+            if value.__class__ is not list and not isinstance(value, (list, tuple)):
                 raise TypeError(f"expected a JSON array, got {type(value).__name__}")
-            if item_fast is not None and type(value) is list:
-                try:
-                    return [item_fast(x) for x in value]
-                except Exception:  # one item is unusual: cattrs decodes the list and names it
-                    pass
-            return inner(value, type_)
+            if not value:
+                return []
+            try:
+                return [hook(x, item) for x in value]
+            except Exception:
+                # Decoded again item by item by cattrs, whose error names every bad item.
+                return detailed(value, type_)
 
         return structure_list
 
     return factory
 
 
-def _build(strict: bool, *, fast: bool = True) -> cattrs.Converter:
-    """A converter; ``fast=False`` leaves out the generated fast path (the tests' reference)."""
+def _unstructure_optional_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any], Any]]:
+    # As cattrs' own, except that an Optional of a plain JSON value is ``identity`` itself,
+    # which cattrs' generated functions then write as the bare attribute (no call at all).
+    def factory(tp: Any) -> Callable[[Any], Any]:
+        inner = next(arg for arg in tp.__args__ if arg is not type(None))
+        hook = conv.get_unstructure_hook(inner)
+        if hook is identity:
+            return identity
+        # Our two one-line hooks, written in (timestamps and enums are most optionals).
+        if hook is _unstructure_datetime:
+
+            def unstructure_optional_datetime(value: Any) -> Any:
+                return None if value is None else value.isoformat()
+
+            return unstructure_optional_datetime
+        if hook is _unstructure_enum:
+
+            def unstructure_optional_enum(value: Any) -> Any:
+                return None if value is None else value._value_
+
+            return unstructure_optional_enum
+
+        def unstructure_optional(value: Any) -> Any:
+            return None if value is None else hook(value)
+
+        return unstructure_optional
+
+    return factory
+
+
+def _is_list(tp: Any) -> bool:
+    return getattr(tp, "__origin__", None) is list and len(getattr(tp, "__args__", ())) == 1
+
+
+def _unstructure_list_factory(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any], Any]]:
+    # As cattrs' own for ``List[X]``, with a list comprehension instead of a generator.
+    def factory(tp: Any) -> Callable[[Any], Any]:
+        hook = conv.get_unstructure_hook(tp.__args__[0])
+        if hook is identity:
+            return list
+
+        def unstructure_list(value: Any) -> Any:
+            return [hook(item) for item in value] if value else []
+
+        return unstructure_list
+
+    return factory
+
+
+def _build(strict: bool) -> cattrs.Converter:
+    """A converter: lenient, or ``strict`` (unknown keys are errors)."""
     conv = cattrs.Converter()
     # Simple types first, then the classes that need special handling, then the generic
     # attrs factory (cattrs tries the most recently registered hooks first).
@@ -405,32 +547,16 @@ def _build(strict: bool, *, fast: bool = True) -> cattrs.Converter:
     # Registered after str: open enums subclass str and would otherwise take its hook.
     conv.register_structure_hook(OpenEnum, _structure_open_enum)
     conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_structure_hook_factory(_is_optional, _optional_factory(conv))
     conv.register_unstructure_hook(datetime, _unstructure_datetime)
     # Open enums go out as their plain string value, unknown members included. (Registered by
     # class: a str-based enum would otherwise match the identity hook of ``str``.)
     conv.register_unstructure_hook(OpenEnum, _unstructure_enum)
-    fast_decoders = FastDecoders(
-        strict=strict,
-        structure=conv.structure,
-        delegate=(CustomData,),  # has a hook of its own, registered below
-        extra_field=_EXTRA_FIELD,
-        json_key=_json_key,
-        json_aliases=aliases_of,
-        parse_datetime=parse_datetime,
-    ) if fast else None
-    conv.register_structure_hook_factory(is_sequence, _list_factory(conv, fast_decoders))
-    fast_encoders = FastEncoders(
-        hook=conv.get_unstructure_hook,
-        unstructure=conv.unstructure,
-        identity=identity,
-        # The two hooks above, as the generated code writes them instead of calling them.
-        inline={_unstructure_datetime: "{}.isoformat()", _unstructure_enum: "{}._value_"},
-        extra_field=_EXTRA_FIELD,
-        json_key=_json_key,
-        omitted=_omitted,
-    ) if fast else None
-    conv.register_structure_hook_factory(attrs.has, _make_structure(conv, strict, fast_decoders))
-    conv.register_unstructure_hook_factory(attrs.has, _make_unstructure(conv, fast_encoders))
+    conv.register_unstructure_hook_factory(_is_optional, _unstructure_optional_factory(conv))
+    conv.register_unstructure_hook_factory(_is_list, _unstructure_list_factory(conv))
+    conv.register_structure_hook_factory(is_sequence, _list_factory(conv))
+    conv.register_structure_hook_factory(attrs.has, _make_structure(conv, strict))
+    conv.register_unstructure_hook_factory(attrs.has, _make_unstructure(conv))
     conv.register_structure_hook(CustomData, _structure_custom_data(conv, strict))
     conv.register_unstructure_hook(CustomData, _unstructure_custom_data(conv))
     conv.register_structure_hook(TranscriptContent, _structure_content(conv))
