@@ -241,6 +241,7 @@ class Client:
             replay_history=v.check_bool(replay_history, "replay_history") or False,
             identifier=_known_identifier(authenticate),
             hub=hub,
+            log=self._log,
         )
 
     # Read-only views of the options (a with_options view shows its own limits).
@@ -386,12 +387,10 @@ class Client:
     def _send(self, route: Route, **request: Any) -> Response:
         # Every request goes through the session: one on the current chat's path may change
         # what the session knows of the chat (a 404 forgets it).
-        with self._log.call(route.method, route.name):
-            return self._session.send(route, self._options, **request)
+        return self._session.send(route, self._options, **request)
 
     def _call(self, route: Route, cls: Type[R], **request: Any) -> R:
-        with self._log.call(route.method, route.name):
-            return self._session.call(route, cls, self._options, **request)
+        return self._session.call(route, cls, self._options, **request)
 
     def _lang(self, lang: Optional[str]) -> str:
         return self.lang if lang is None else v.check_lang(lang)

@@ -32,6 +32,9 @@ class Route:
         creates: the POST creates something, so it carries an ``Idempotency-Key`` and may be
             retried safely.
         authenticated: it needs the end-user bearer token (all but the auth exchange).
+        not_found_is_chat: a 404 on this route means the chat itself is unknown (so the
+            client forgets it); ``False`` where a 404 is about something in the chat
+            (``restore_cobrowse_session``: no cobrowse session is going on).
     """
 
     name: str
@@ -39,6 +42,7 @@ class Route:
     template: str
     creates: bool = False
     authenticated: bool = True
+    not_found_is_chat: bool = True
     _pattern: Pattern[str] = attrs.field(init=False, eq=False, repr=False)
     # The template cut at its placeholders: text, name, text, name, ..., text.
     _parts: Tuple[str, ...] = attrs.field(init=False, eq=False, repr=False)
@@ -86,9 +90,11 @@ class Route:
         return {name: unquote(value) for name, value in found.groupdict().items()}
 
 
-def _route(method: str, template: str, *, creates: bool = False, authenticated: bool = True) -> Route:
+def _route(
+    method: str, template: str, *, creates: bool = False, authenticated: bool = True, not_found_is_chat: bool = True
+) -> Route:
     # The field's name becomes the route's name in __attrs_post_init__ of RouteTable.
-    route: Route = attrs.field(default=Route("", method, template, creates, authenticated))
+    route: Route = attrs.field(default=Route("", method, template, creates, authenticated, not_found_is_chat))
     return route
 
 
@@ -138,7 +144,8 @@ class RouteTable:
     get_feature_flags: Route = _route("GET", "/company/feature_flags")
     fetch_time_slot_availability: Route = _route("GET", "/menus/{menu_id}/time_slot_availability")
     update_post_session: Route = _route("POST", "/chats/{chat_id}/post_session")
-    restore_cobrowse_session: Route = _route("POST", "/chats/{chat_id}/cobrowse/restore")
+    # A 404 here says that no cobrowse session is going on, not that the chat is unknown.
+    restore_cobrowse_session: Route = _route("POST", "/chats/{chat_id}/cobrowse/restore", not_found_is_chat=False)
 
     def __attrs_post_init__(self) -> None:
         # Routes are declared without their names; give each the name of its field.

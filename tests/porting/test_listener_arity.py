@@ -125,5 +125,5 @@ def test_off_removes_a_bare_listener(make_client: Any, sandbox: Sandbox) -> None
     client.on("ready", bare)
     client.off("ready", bare)
     client.get_company()  # the first token exchange emits "ready"
-    assert not client._session.listeners.wants("ready")  # noqa: SLF001 - nothing left to call
+    assert not client._session.live.listeners.wants("ready")  # noqa: SLF001 - nothing left to call
     assert calls == []

@@ -35,7 +35,36 @@ ON_THE_CHAT: List[Tuple[str, Callable[[ugsdk.Client], Any], str]] = [
     ("get_chat_deflection", lambda c: c.get_chat_deflection(), "get_chat_deflection"),
     ("start_cobrowse", lambda c: c.start_cobrowse(), "start_cobrowse"),
     ("get_chat_survey", lambda c: c.get_chat_survey(), "get_chat_survey"),
+    ("send_chat_survey", lambda c: c.send_chat_survey({1: 5}), "send_chat_survey"),
+    ("send_chat_rate", lambda c: c.send_chat_rate(rating=5), "send_chat_rate"),
+    ("send_chat_transcripts", lambda c: c.send_chat_transcripts(["ada@example.com"]), "send_chat_transcripts"),
+    ("update_post_session", lambda c: c.update_post_session("completed"), "update_post_session"),
+    ("load_chat", lambda c: c.load_chat(c.chat.id), "load_chat"),
+    ("resume_chat", lambda c: c.resume_chat(c.chat.id), "resume_chat"),
 ]
+#: Routes on a chat's path that are not in ON_THE_CHAT, and why.
+OFF_THE_LIST = {
+    "chat_events": "the live stream: its 4404 close is the pump's to handle",
+    "restore_cobrowse_session": "its 404 means no cobrowse session (test below)",
+}
+
+
+def test_every_route_on_a_chat_path_is_checked() -> None:
+    on_a_chat = {route.name for route in ugsdk.routes.ROUTES if "{chat_id}" in route.template}
+    assert on_a_chat == {route for _, _, route in ON_THE_CHAT} | set(OFF_THE_LIST)
+
+
+def test_a_404_of_restore_cobrowse_session_keeps_the_chat(sandbox: Sandbox) -> None:
+    store = MemoryChatStore()
+    client = _client(sandbox, store, cobrowse={"enabled": True})
+    try:
+        chat = client.create_chat(menu_id=12)
+        with pytest.raises(ugsdk.NotFoundError):
+            client.restore_cobrowse_session()  # no cobrowse session is going on
+        assert client.chat is not None and client.chat.id == chat.id
+        assert store.get(client._session.remembered.key()) == chat.id  # noqa: SLF001
+    finally:
+        client.destroy()
 
 
 @pytest.mark.parametrize("name, call, route", ON_THE_CHAT, ids=[m[0] for m in ON_THE_CHAT])
@@ -47,6 +76,9 @@ def test_a_404_on_the_current_chat_forgets_it_whatever_the_method(name: str, cal
         chat = client.create_chat(menu_id=12)
         client.get_prohibited_file_types()  # the upload rules, fetched before the failure
         assert store.get(client._session.remembered.key()) == chat.id  # noqa: SLF001
+        if name == "send_chat_survey":
+            client.finish_chat()  # a survey is answered once the chat is over
+            client.get_chat_survey()
         sandbox.fail_next(route, 404, message="no such chat")
         with pytest.raises(ugsdk.NotFoundError):
             call(client)

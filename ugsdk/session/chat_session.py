@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Tuple, Type, Typ
 
 from .. import events as ev
 from .._requester import CallOptions, Requester, decode
+from ..clientlog import ClientLog
 from ..errors import APIError, ChatStateError, ConflictError, NotFoundError, StoreError, UgsdkError
 from ..live import EventFeed, EventPump, ReconnectPolicy
 from ..models import Chat, ChatHistoryPage, ChatSurvey, Message, ProhibitedFileTypes
@@ -54,6 +55,7 @@ class ChatSession:
         identifier: the end user's identifier when known before any token exchange (a
             :class:`~ugsdk.JWTSigner`'s), for the store key.
         hub: a shared :class:`~ugsdk.hub.EventHub` to follow live events on.
+        log: the client's own log (``get_logs``), which has an entry for every request.
     """
 
     def __init__(
@@ -68,8 +70,10 @@ class ChatSession:
         replay_history: bool = False,
         identifier: Optional[str] = None,
         hub: Optional["EventHub"] = None,
+        log: Optional[ClientLog] = None,
     ) -> None:
         self.requester = requester
+        self.log = log if log is not None else ClientLog()
         self.remembered = Remembered(
             store=store, store_key=store_key, company_id=company_id, identifier=identifier, requester=requester
         )
@@ -174,8 +178,12 @@ class ChatSession:
         """
         path: Optional[Mapping[str, str]] = request.get("path")
         try:
-            response = self.requester.send(route, options, **request)
-        except (NotFoundError, ConflictError) as exc:
+            response = self._request(route, options, **request)
+        except NotFoundError as exc:
+            if route.not_found_is_chat:
+                self._after_refusal(exc, path, options)
+            raise
+        except ConflictError as exc:
             self._after_refusal(exc, path, options)
             raise
         chat = self._chat
@@ -187,6 +195,15 @@ class ChatSession:
         """:meth:`send`, then the answer decoded as ``cls``."""
         return decode(self.send(route, options, **request), cls)
 
+    def _request(self, route: Route, options: CallOptions, **request: Any) -> Response:
+        """Every request of the session, as the client's own log records it."""
+        with self.log.call(route.method, route.name):
+            return self.requester.send(route, options, **request)
+
+    def _ask(self, route: Route, cls: Type[R], options: CallOptions, **request: Any) -> R:
+        """:meth:`_request` decoded as ``cls``, with no recovery (nothing is current yet)."""
+        return decode(self._request(route, options, **request), cls)
+
     def _after_refusal(self, error: APIError, path: Optional[Mapping[str, str]], options: CallOptions) -> None:
         chat = self._chat
         if chat is None or not path or path.get("chat_id") != str(chat.id):
@@ -197,7 +214,7 @@ class ChatSession:
             # A 409 on a chat taken from the store unchecked: look once at what it is now.
             self._unverified = False
             try:
-                fresh = self.requester.call(self.requester.routes.load_chat, Chat, options, path=path)
+                fresh = self._ask(self.requester.routes.load_chat, Chat, options, path=path)
             except NotFoundError:
                 self._drop_stale(chat.id)
             except UgsdkError:
@@ -254,7 +271,7 @@ class ChatSession:
                     )
                 remembered.mark_creating()
                 try:
-                    response = self.requester.send(
+                    response = self._request(
                         self.requester.routes.create_chat, options, body=body, idempotency_key=idempotency_key
                     )
                 except APIError as exc:
@@ -277,7 +294,7 @@ class ChatSession:
         routes = self.requester.routes
         if state.chat_id is not None:
             try:
-                chat = self.requester.call(routes.load_chat, Chat, options, path={"chat_id": str(state.chat_id)})
+                chat = self._ask(routes.load_chat, Chat, options, path={"chat_id": str(state.chat_id)})
             except NotFoundError:
                 self.remembered.forget(state.chat_id)
                 return None
@@ -289,10 +306,10 @@ class ChatSession:
             return None
         # An earlier holder sent create_chat and never recorded the answer (it died, or its
         # call failed without an answer): its chat may be open at the service.
-        page = self.requester.call(routes.get_chat_history, ChatHistoryPage, options, query=[("page", "1")])
+        page = self._ask(routes.get_chat_history, ChatHistoryPage, options, query=[("page", "1")])
         for entry in page.chats:
             if not entry.status.is_ended:
-                chat = self.requester.call(routes.load_chat, Chat, options, path={"chat_id": str(entry.id)})
+                chat = self._ask(routes.load_chat, Chat, options, path={"chat_id": str(entry.id)})
                 if not chat.status.is_ended:
                     self.remembered.remember(chat)
                     return chat
@@ -382,7 +399,7 @@ class ChatSession:
         if chat_id is None:
             return None
         try:
-            chat = self.requester.call(self.requester.routes.load_chat, Chat, options, path={"chat_id": str(chat_id)})
+            chat = self._ask(self.requester.routes.load_chat, Chat, options, path={"chat_id": str(chat_id)})
         except NotFoundError:
             self.remembered.forget(chat_id)
             return None
