@@ -28,13 +28,13 @@ import attrs
 
 from ._version import __version__
 from .auth import Authenticate, TokenCache, token_from_result, unverified_claims
-from .errors import APIError, ChatStateError, DecodeError, TransportError, UgsdkError, ValidationError, error_for_status
+from .errors import MAX_ERROR_BODY, APIError, ChatStateError, DecodeError, TransportError, UgsdkError, ValidationError, error_for_status
 from .models import EndUserToken
 from .retry import RetryPolicy
 from .routes import Route, RouteTable
 from .serde import structure, unstructure
 from .validation import MAX_SECONDS
-from .transports.base import EventStream, FilePart, Headers, Request, Response, Timeout, Transport, scrub_secrets
+from .transports.base import SECRET_HEADERS, EventStream, FilePart, Headers, Request, Response, Timeout, Transport, remember_secret, scrub_secrets
 
 __all__ = ["CallOptions", "Requester", "TransportSlot", "DEFAULT_TIMEOUT", "NO_BODY", "user_agent", "new_idempotency_key"]
 
@@ -119,7 +119,14 @@ def error_from_response(response: Response) -> APIError:
         request_id=response.request_id,
         details=details,
         retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+        headers=masked_headers(response.headers),
+        body=scrub_secrets(response.body[:MAX_ERROR_BODY].decode("utf-8", "replace")),
     )
+
+
+def masked_headers(headers: Headers) -> Headers:
+    """``headers`` with the values of secret headers (cookies, credentials) masked."""
+    return Headers([(k, "<redacted>" if k.lower() in SECRET_HEADERS else v) for k, v in headers])
 
 
 def decode(response: Response, cls: Type[R]) -> R:
@@ -188,11 +195,13 @@ class Requester:
             source, self.kept_token = self.kept_token, None
             kept = source()
             if kept is not None:
+                remember_secret(kept[0])
                 self.tokens.seed(*kept)
         return self.tokens.get(lambda: self._exchange_jwt(options))
 
     def _exchange_jwt(self, options: CallOptions) -> Tuple[str, float]:
         jwt_token = token_from_result(self._authenticate())
+        remember_secret(jwt_token)  # masked wherever an error message or a log line quotes it
         identifier = unverified_claims(jwt_token).get("identifier")
         self.identifier = identifier if isinstance(identifier, str) else None
         response = self.send(self.routes.auth_exchange, options, body={"token": jwt_token}, authenticated=False)
@@ -208,6 +217,7 @@ class Requester:
             expires_in = float(token.expires_in)
         except (OverflowError, TypeError, ValueError):
             expires_in = float("nan")
+        remember_secret(token.token)
         if not 0 < expires_in <= MAX_SECONDS:
             raise DecodeError(f"the auth answer's expires_in is not a sane lifetime: {token.expires_in!r}")
         return token.token, expires_in

@@ -10,6 +10,7 @@ and may be shared by threads.
 from __future__ import annotations
 
 from contextlib import ExitStack
+from urllib.parse import urlsplit
 from datetime import datetime, timezone
 from typing import (
     TYPE_CHECKING,
@@ -205,6 +206,7 @@ class Client:
             raise ValidationError("must be a callable returning an aware datetime", argument="clock")
         self.clock = clock
         self.routes = routes
+        _refuse_host_path(self.host, routes)
         if checked_timeout is DEFAULT_TIMEOUT and max_retries == 2 and type(max_retries) is int:
             self._options = _DEFAULT_OPTIONS
         else:
@@ -1317,6 +1319,22 @@ class Client:
             else:
                 response = self._send(self.routes.create_email, body=mail, idempotency_key=key)
         return decode(response, Email)
+
+
+def _refuse_host_path(host: str, routes: RouteTable) -> None:
+    # A path after the origin was once silently followed by the route table's own base path
+    # (".../api/v2/api/v2/..."). It is refused rather than guessed at: the fix is one edit.
+    path = urlsplit(host).path
+    if path in ("", "/"):
+        return
+    origin = host[: len(host) - len(path)]
+    hint = f"give host={origin!r}"
+    if path.rstrip("/") != routes.base_path:
+        hint += f", with routes=ROUTES.with_base_path({path.rstrip('/') + routes.base_path!r}) if the API is under that path"
+    raise ValidationError(
+        f"must be an origin without a path, got {host!r}: the route table adds {routes.base_path!r} itself; {hint}",
+        argument="host",
+    )
 
 
 def _custom_data(value: Union[CustomData, Mapping[str, Any], None]) -> Optional[CustomData]:
