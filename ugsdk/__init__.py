@@ -32,6 +32,7 @@ from .errors import (
     DecodeError,
     EventStreamClosed,
     FeedOverflowError,
+    HookError,
     StoreError,
     NotFoundError,
     PermissionDeniedError,
@@ -98,7 +99,8 @@ if TYPE_CHECKING:  # what type checkers see; at run time the names load on first
         VirtualAgent,
         WaitTimes,
     )
-    from .retry import RetryPolicy
+    from .client import RawResponse
+    from .retry import RetryEvent, RetryPolicy
     from .routes import ROUTES, RouteTable
     from .jsonform import to_dict, to_json
     from .store import ChatStore, FileChatStore, MemoryChatStore
@@ -118,6 +120,8 @@ _LAZY: Dict[str, str] = {
     "Event": "events",
     "EventHub": "hub",
     "RetryPolicy": "retry",
+    "RetryEvent": "retry",
+    "RawResponse": "client",
     "ROUTES": "routes",
     "RouteTable": "routes",
     "ChatStore": "store",
@@ -206,6 +210,7 @@ __all__ = [
     "EventHub",
     "EventStreamClosed",
     "FeedOverflowError",
+    "HookError",
     "MessageButton",
     "MessageFile",
     "MessageForm",
@@ -231,6 +236,8 @@ __all__ = [
     "QuestionType",
     "ROUTES",
     "RateLimitError",
+    "RawResponse",
+    "RetryEvent",
     "RetryPolicy",
     "RouteTable",
     "ServerError",

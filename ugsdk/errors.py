@@ -22,6 +22,7 @@ Every error the library raises on purpose is a :class:`UgsdkError`::
     |-- DecodeError                          a body that is not JSON or does not fit its model
     |-- FeedOverflowError                    an events() loop fell too far behind
     |-- StoreError                           the chat store failed (the chat itself is fine)
+    |-- HookError                            an event hook of yours raised (``__cause__``)
     `-- CassetteError                        recorded transport: no match, or unplayed interactions
 
 All classes pickle and unpickle (they travel through multiprocessing pools and task queues):
@@ -44,6 +45,7 @@ __all__ = [
     "EventStreamClosed",
     "FeedOverflowError",
     "StoreError",
+    "HookError",
     "APIError",
     "BadRequestError",
     "AuthenticationError",
@@ -252,6 +254,10 @@ class StoreError(UgsdkError):
     def __init__(self, message: str = "", *, chat: Any = None) -> None:
         super().__init__(message)
         self.chat = chat
+
+
+class HookError(UgsdkError):
+    """An event hook (``Client(event_hooks=...)``) raised; its exception is ``__cause__``."""
 
 
 class CassetteError(UgsdkError):

@@ -238,6 +238,9 @@ class Response:
     status: int
     headers: Headers = attrs.field(factory=Headers, converter=_to_headers)
     body: bytes = b""
+    #: The request this answers, set by the client for response hooks and raw responses
+    #: (``None`` straight from a transport).
+    request: Optional[Request] = attrs.field(default=None, eq=False)
 
     @property
     def request_id(self) -> Optional[str]:
@@ -293,10 +296,15 @@ DEFAULT = _Default()
 
 @attrs.frozen
 class Timeout:
-    """Connect and read timeouts in seconds; ``None`` means wait forever."""
+    """Connect and read timeouts in seconds; ``None`` means wait forever.
+
+    ``total``, when set, bounds the whole attempt (connecting and reading): the client sets
+    it to what is left of a call's deadline.
+    """
 
     connect: Optional[float] = 5.0
     read: Optional[float] = 30.0
+    total: Optional[float] = attrs.field(default=None, repr=False)
 
     @classmethod
     def coerce(cls, value: Union["Timeout", float, int, None]) -> "Timeout":
