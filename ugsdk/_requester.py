@@ -339,7 +339,10 @@ class Requester:
         while True:
             if end_by is not None:
                 timeout = _within(options.timeout, end_by, route.name, failures)
-            token = self.token(options) if authenticated and route.authenticated else None
+            token = None
+            if authenticated and route.authenticated:
+                # An exchange made for this call keeps to what is left of its deadline.
+                token = self.token(options if end_by is None else attrs.evolve(options, deadline=max(0.001, end_by - time.monotonic())))
             request = Request(
                 route.method,
                 url,
