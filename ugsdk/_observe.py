@@ -38,8 +38,8 @@ class CallSpan(Protocol):
 class CallTracer(Protocol):
     """Makes spans for calls and for live event frames."""
 
-    def start_call(self, route: str, method: str) -> CallSpan:
-        """A span for one call of ``route``."""
+    def start_call(self, route: str, method: str, template: str) -> CallSpan:
+        """A span for one call of ``route`` (``template``: its path with ``{placeholders}``)."""
         ...
 
     def event(self, frame: StreamFrame) -> None:

@@ -279,7 +279,7 @@ class Requester:
         tracer = self.tracer
         if tracer is None:
             return self._send(route, options, **request)
-        span = tracer.start_call(route.name, route.method)
+        span = tracer.start_call(route.name, route.method, self.routes.base_path + route.template)
         try:
             response = self._send(route, options, span=span, **request)
         except BaseException as exc:
@@ -356,10 +356,10 @@ class Requester:
             for part, start in zip(files, starts):
                 if not isinstance(part.content, bytes) and part.content.seekable():
                     part.content.seek(start)
-            if hooks.request:
-                request = _run_request_hooks(hooks, request)
             if span is not None:
                 request = span.request(request, attempt + 1)
+            if hooks.request:
+                request = _run_request_hooks(hooks, request)
             if log.isEnabledFor(logging.DEBUG):
                 _log_request(log, request, attempt, attempts)
             began = time.monotonic()
