@@ -100,7 +100,7 @@ def test_on_retry_hears_every_retry_and_retry_if_decides() -> None:
     heard: List[ugsdk.RetryEvent] = []
     slept: List[float] = []
     policy = ugsdk.RetryPolicy(max_retries=3, sleep=slept.append, jitter=lambda: 1.0, on_retry=heard.append)
-    client = ugsdk.Client.for_sandbox(sandbox, max_retries=policy)
+    client = ugsdk.Client.for_sandbox(sandbox, store=ugsdk.MemoryChatStore(), max_retries=policy)
     sandbox.fail_next("get_wait_times", 503, times=2, retry_after=0.25)
     client.get_wait_times(11)
     assert [(e.route, e.attempt, e.delay) for e in heard] == [("get_wait_times", 2, 0.25), ("get_wait_times", 3, 0.25)]

@@ -19,7 +19,8 @@ from netkit import QUEUE_MENU, WAIT, client_for
 
 
 def _on_sandbox(**options: Any) -> ugsdk.Client:
-    return ugsdk.Client.for_sandbox(Sandbox(), **options)
+    # A store of its own: the shared default one may keep a token from another test.
+    return ugsdk.Client.for_sandbox(Sandbox(), store=ugsdk.MemoryChatStore(), **options)
 
 
 def _over_http(server: SandboxServer, **options: Any) -> ugsdk.Client:

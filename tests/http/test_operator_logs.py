@@ -74,7 +74,7 @@ def test_no_secret_reaches_any_debug_line(server: SandboxServer, caplog: pytest.
 def test_a_logger_of_ours_gets_the_call_lines(caplog: pytest.LogCaptureFixture) -> None:
     mine = logging.getLogger("shop.ugsdk")
     caplog.set_level(logging.DEBUG, logger="shop.ugsdk")
-    client = ugsdk.Client.for_sandbox(logger=mine)
+    client = ugsdk.Client.for_sandbox(store=ugsdk.MemoryChatStore(), logger=mine)
     client.get_company()
     client.destroy()
     lines = [r.getMessage() for r in caplog.records if r.name == "shop.ugsdk"]

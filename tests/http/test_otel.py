@@ -34,7 +34,7 @@ def test_spans_for_calls_retries_and_events() -> None:
     sent: List[Request] = []
     policy = ugsdk.RetryPolicy(max_retries=2, sleep=lambda _: None)
     client = instrument(
-        ugsdk.Client.for_sandbox(sandbox, max_retries=policy, event_hooks={"request": [sent.append]}), tracer_provider=provider
+        ugsdk.Client.for_sandbox(sandbox, store=ugsdk.MemoryChatStore(), max_retries=policy, event_hooks={"request": [sent.append]}), tracer_provider=provider
     )
     sandbox.fail_next("get_wait_times", 503, times=1)
     client.get_wait_times(11)

@@ -139,8 +139,14 @@ def scrub_secrets(text: str) -> str:
 
 
 def _mask_cut_tail(text: str, known: List[str]) -> str:
-    # A body quoted up to a length limit may end in the first part of a secret.
+    # A body quoted up to a length limit may end in the first part of a secret. Only secrets
+    # holding the text's last few characters can be such a start: one search each finds them.
+    tail = text[-_MIN_SECRET_TAIL:]
+    if len(tail) < _MIN_SECRET_TAIL:
+        return text
     for secret in known:
+        if tail not in secret:
+            continue
         for size in range(min(len(secret) - 1, len(text)), _MIN_SECRET_TAIL - 1, -1):
             if text.endswith(secret[:size]):
                 return text[: len(text) - size] + "<redacted>"
