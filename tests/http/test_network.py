@@ -4,15 +4,15 @@ a TLS front with a CA made for the test, given explicitly and through the enviro
 from __future__ import annotations
 
 import ssl
-from typing import Iterator
+from typing import Iterator, List
 
 import pytest
 
 import ugsdk
 from ugsdk.sandbox.server import SandboxServer
-from ugsdk.transports import HTTPTransport
+from ugsdk.transports import HTTPTransport, Request, Timeout
 
-from netkit import ConnectProxy, TLSFront, chat_and_live_event, client_for
+from netkit import QUEUE_MENU, ConnectProxy, TLSFront, chat_and_live_event, client_for
 
 trustme = pytest.importorskip("trustme")
 
@@ -84,8 +84,6 @@ def test_tls_without_the_test_ca_fails_clearly(server: SandboxServer, front: TLS
     finally:
         client.destroy()
     # The socket alone, with the same settings, is refused the same way.
-    from ugsdk.transports.base import Request, Timeout
-
     transport = HTTPTransport(trust_env=False)
     with pytest.raises(ugsdk.TLSError):
         transport.open_events(Request("GET", front.url + "/api/v2/chats/1/events"), timeout=Timeout(5, 5))
@@ -96,10 +94,37 @@ def test_an_explicit_proxy_carries_calls_and_socket(
     server: SandboxServer, front: TLSFront, ca_file: str, proxy: ConnectProxy
 ) -> None:
     _works(client_for(server.sandbox, front.url, verify=ca_file, proxies={"https": proxy.url}), server)
-    target = f"localhost:{front.port}"
-    assert proxy.targets.count(target) >= 2  # at least one call and the socket
-    # The socket went through the proxy too: websocket-client alone would have skipped it.
-    assert proxy.targets[-1] == target
+    assert set(proxy.targets) == {f"localhost:{front.port}"}
+
+
+@pytest.mark.parametrize("how", ["explicit", "environment"])
+def test_the_socket_alone_goes_through_the_proxy(
+    how: str, server: SandboxServer, front: TLSFront, ca_file: str, proxy: ConnectProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bearer: List[str] = []
+    client = client_for(server.sandbox, front.url, verify=ca_file, event_hooks={"request": [
+        lambda r: bearer.append(r.headers.get("Authorization") or "") if r.route == "create_chat" else None]})
+    chat = client.create_chat(menu_id=QUEUE_MENU)
+    assert proxy.targets == [] and bearer
+    if how == "environment":
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        transport = HTTPTransport(verify=ca_file)
+    else:
+        transport = HTTPTransport(verify=ca_file, proxies={"https": proxy.url})
+    request = Request(
+        "GET", f"{front.url}/api/v2/chats/{chat.id}/events", query=[("after", "0")],
+        headers=[("Authorization", bearer[0]), ("X-Company-Id", server.sandbox.company_id)],
+    )
+    stream = transport.open_events(request, timeout=Timeout(5, 5))
+    try:
+        frame = stream.recv(5.0)
+        assert frame is not None and '"seq"' in frame
+    finally:
+        stream.close()
+        transport.close()
+        client.destroy()
+    # Exactly one tunnel: the socket's (websocket-client alone never proxies localhost).
+    assert proxy.targets == [f"localhost:{front.port}"]
 
 
 def test_a_proxy_from_the_environment_carries_calls_and_socket(
