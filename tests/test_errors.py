@@ -9,6 +9,7 @@ import pytest
 
 from ugsdk import errors
 from ugsdk.errors import (
+    HookError,
     APIError,
     AuthenticationError,
     BadRequestError,
@@ -56,6 +57,7 @@ TREE = {
     DecodeError: UgsdkError,
     FeedOverflowError: UgsdkError,
     StoreError: UgsdkError,
+    HookError: UgsdkError,
     CassetteError: UgsdkError,
 }
 

@@ -32,6 +32,7 @@ from .errors import (
     DecodeError,
     EventStreamClosed,
     FeedOverflowError,
+    HookError,
     StoreError,
     NotFoundError,
     PermissionDeniedError,
@@ -104,7 +105,8 @@ if TYPE_CHECKING:  # what type checkers see; at run time the names load on first
         VirtualAgent,
         WaitTimes,
     )
-    from .retry import RetryPolicy
+    from .client import RawResponse
+    from .retry import RetryEvent, RetryPolicy
     from .routes import ROUTES, RouteTable
     from .jsonform import to_dict, to_json
     from .store import ChatStore, FileChatStore, MemoryChatStore
@@ -126,6 +128,8 @@ _LAZY: Dict[str, str] = {
     "Event": "events",
     "EventHub": "hub",
     "RetryPolicy": "retry",
+    "RetryEvent": "retry",
+    "RawResponse": "client",
     "ROUTES": "routes",
     "RouteTable": "routes",
     "ChatStore": "store",
@@ -215,6 +219,7 @@ __all__ = [
     "Event",
     "EventHub",
     "EventStreamClosed",
+    "HookError",
     "ExternalChatTransfer",
     "FeatureFlags",
     "FeedOverflowError",
@@ -240,6 +245,8 @@ __all__ = [
     "QuestionType",
     "ROUTES",
     "RateLimitError",
+    "RawResponse",
+    "RetryEvent",
     "RetryPolicy",
     "RouteTable",
     "SenderIdentity",

@@ -9,13 +9,17 @@ and may be shared by threads.
 
 from __future__ import annotations
 
+import logging
 from contextlib import ExitStack
+from urllib.parse import urlsplit
 from datetime import datetime, timezone
 from typing import (
     TYPE_CHECKING,
     Any,
     Callable,
     Dict,
+    Generic,
+    Iterator,
     List,
     Mapping,
     Optional,
@@ -32,7 +36,9 @@ import attrs
 
 from . import events as ev
 from . import validation as v
+from ._logging import configure_from_env
 from ._requester import DEFAULT_TIMEOUT, CallOptions, Requester, TransportSlot, decode
+from .hooks import check_event_hooks
 from .auth import Authenticate
 from .clientlog import ClientLog, LogEntry
 from .errors import APIError, ChatStateError, ConflictError, DecodeError, NotFoundError, UgsdkError, ValidationError
@@ -43,6 +49,7 @@ from .models import (
     CallRequest,
     Chat,
     ChatDeflection,
+    ChatHistoryEntry,
     ChatHistoryPage,
     ChatRating,
     ChatRequest,
@@ -68,10 +75,13 @@ from .routes import ROUTES, Route, RouteTable
 from .serde import parse_time_slot, structure, unstructure
 from .session import ChatSession
 from .store import ChatStore, default_store
-from .transports.base import DEFAULT, Response, Timeout, Transport, _Default
+from .transports.base import DEFAULT, Headers, Response, Timeout, Transport, _Default
+from .transports.network import check_network_options
 from .uploads import prepare_files, refuse_prohibited
 
 if TYPE_CHECKING:
+    import ssl
+
     from .hub import EventHub
     from .sandbox import Sandbox
 
@@ -149,6 +159,17 @@ class Client:
         cobrowse: screen-share settings, as the JS SDK's ``cobrowse`` option:
             ``{"enabled": bool, "license": str, ...}``. The cobrowse calls send the
             ``license`` when there is one, and refuse to run when ``enabled`` is false.
+        proxies, verify, cert, ssl_context, trust_env: the network settings of the HTTP
+            transport the client makes (calls and the live events socket alike); see
+            :class:`~ugsdk.transports.HTTPTransport`. Give them to your transport instead
+            when you pass ``transport``.
+        logger: a logger for this client's call lines instead of ``ugsdk.http``.
+        app_info: your application's name and version, appended to the ``User-Agent``
+            (``"shop-backend/4.2"``).
+        default_headers: headers sent with every request (the client's own, such as
+            ``Authorization``, cannot be replaced).
+        event_hooks: ``{"request": [...], "response": [...], "event": [...]}``, functions
+            called around every attempt and for every live frame (see :mod:`ugsdk.hooks`).
 
     Raises:
         ValidationError: an option is malformed.
@@ -174,6 +195,15 @@ class Client:
         replay_history: bool = False,
         hub: Optional["EventHub"] = None,
         cobrowse: Optional[Mapping[str, Any]] = None,
+        proxies: Optional[Dict[str, str]] = None,
+        verify: Union[bool, str] = True,
+        cert: Union[str, Tuple[str, str], None] = None,
+        ssl_context: Optional["ssl.SSLContext"] = None,
+        trust_env: bool = True,
+        logger: Optional[logging.Logger] = None,
+        app_info: Optional[str] = None,
+        default_headers: Optional[Mapping[str, str]] = None,
+        event_hooks: Optional[Mapping[str, Sequence[Callable[[Any], Any]]]] = None,
     ) -> None:
         self.company_id = v.check_text(company_id, "company_id")
         if company_id.strip() != company_id:
@@ -216,11 +246,27 @@ class Client:
         #: The ``cobrowse`` option as checked (a copy), or ``None``.
         self.cobrowse: Optional[Dict[str, Any]] = _check_cobrowse(cobrowse)
         self._log = ClientLog()
+        _refuse_host_path(self.host, routes)
         if checked_timeout is DEFAULT_TIMEOUT and max_retries == 2 and type(max_retries) is int:
             self._options = _DEFAULT_OPTIONS
         else:
             self._options = CallOptions(checked_timeout, RetryPolicy.coerce(max_retries))
-        self._transport = TransportSlot(transport, owned=transport is None)
+        make_transport = None
+        if proxies is not None or verify is not True or cert is not None or ssl_context is not None or trust_env is not True:
+            if transport is not None:
+                raise ValidationError(
+                    "is given, so proxies, verify, cert, ssl_context and trust_env belong to it, not to the client",
+                    argument="transport",
+                )
+            network = check_network_options(verify=verify, cert=cert, proxies=proxies, trust_env=trust_env, ssl_context=ssl_context)
+            make_transport = network.make_transport
+        if logger is not None and not isinstance(logger, (logging.Logger, logging.LoggerAdapter)):
+            raise ValidationError(f"must be a logging.Logger, got {type(logger).__name__}", argument="logger")
+        if app_info is not None:
+            v.check_header_value(app_info, "app_info")
+        hooks = check_event_hooks(event_hooks)
+        configure_from_env()
+        self._transport = TransportSlot(transport, owned=transport is None, make=make_transport)
         self._requester = Requester(
             company_id=self.company_id,
             base_url=self.host.rstrip("/") + routes.base_path,
@@ -230,6 +276,10 @@ class Client:
             on_new_token=self._announce_token,
             is_closed=self._is_closed,
             options=self._options,
+            default_headers=_check_default_headers(default_headers),
+            app_info=app_info,
+            logger=logger,
+            hooks=hooks,
         )
         self._session = ChatSession(
             requester=self._requester,
@@ -344,6 +394,7 @@ class Client:
         *,
         timeout: Union[Timeout, float, None, _Default] = DEFAULT,
         max_retries: Union[int, RetryPolicy, _Default] = DEFAULT,
+        deadline: Union[float, None, _Default] = DEFAULT,
     ) -> "Client":
         """This client, with other limits for the calls made through the returned view.
 
@@ -357,6 +408,9 @@ class Client:
                 limit; leave it out to keep the client's.
             max_retries: a retry count or a :class:`~ugsdk.RetryPolicy`; leave it out to keep
                 the client's.
+            deadline: seconds each call may take in all, its retries and their waits
+                included (a ``Retry-After`` that would pass it ends the call at once);
+                ``None`` for no such bound.
 
         Raises:
             ValidationError: an option is malformed.
@@ -366,10 +420,30 @@ class Client:
             options = attrs.evolve(options, timeout=v.check_timeout(timeout))
         if not isinstance(max_retries, _Default):
             options = attrs.evolve(options, retry=RetryPolicy.coerce(max_retries))
+        if not isinstance(deadline, _Default):
+            options = attrs.evolve(options, deadline=v.check_seconds(deadline, "deadline", allow_none=True, allow_zero=False))
+        return self._view(options)
+
+    def _view(self, options: CallOptions) -> "Client":
         view = object.__new__(type(self))
         view.__dict__.update(self.__dict__)
         view._options = options
         return view
+
+    @property
+    def with_raw_response(self) -> "RawResponses":
+        """A view whose methods return a :class:`RawResponse`: the result and the HTTP
+        response it came from (status, headers, request id)::
+
+            raw = client.with_raw_response.get_company()
+            raw.status, raw.request_id, raw.headers.get("Date"), raw.parsed.name
+        """
+        return RawResponses(self)
+
+    @property
+    def deadline(self) -> Optional[float]:
+        """The bound on each whole call made through this view (``None``: none)."""
+        return self._options.deadline
 
     # -- delegation ------------------------------------------------------------------------
 
@@ -1093,6 +1167,33 @@ class Client:
         v.check_count(page, "page", minimum=1)
         return self._call(self.routes.get_chat_history, ChatHistoryPage, query=[("page", str(page))])
 
+    def iter_chat_history(self, *, start: int = 1, max_pages: Optional[int] = None) -> Iterator[ChatHistoryEntry]:
+        """Every past chat of the end user, newest first, fetching pages as you go.
+
+        Args:
+            start: the first page to fetch.
+            max_pages: stop after this many pages (``None``: until ``has_more`` is false).
+
+        Raises:
+            ValidationError: ``start`` or ``max_pages`` is not an integer >= 1 (raised at once).
+            TransportError, APIError, DecodeError: as :meth:`get_chat_history`, while iterating.
+        """
+        v.check_count(start, "start", minimum=1)
+        if max_pages is not None:
+            v.check_count(max_pages, "max_pages", minimum=1)
+        return self._history_pages(start, max_pages)
+
+    def _history_pages(self, page: int, max_pages: Optional[int]) -> Iterator[ChatHistoryEntry]:
+        fetched = 0
+        while True:
+            found = self.get_chat_history(page)
+            fetched += 1
+            yield from found.chats
+            # A page that says more follows but holds nothing would repeat for ever.
+            if not found.has_more or not found.chats or (max_pages is not None and fetched >= max_pages):
+                return
+            page += 1
+
     def send_text_message(self, text: str, *, idempotency_key: Optional[str] = None) -> Message:
         """Send a text message in the current chat.
 
@@ -1408,6 +1509,104 @@ class Client:
             else:
                 response = self._send(self.routes.create_email, body=mail, idempotency_key=key)
         return decode(response, Email)
+
+
+# Headers the client sets itself: a default header may not replace them.
+_OWN_HEADERS = frozenset({"authorization", "x-company-id", "idempotency-key", "content-type", "content-length", "host", "user-agent"})
+
+
+def _check_default_headers(value: Optional[Mapping[str, str]]) -> Tuple[Tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise ValidationError(f"must be a dict of header names to values, got {type(value).__name__}", argument="default_headers")
+    pairs = []
+    for name, text in value.items():
+        v.check_header_value(name, "default_headers")
+        if not name or any(ch in name for ch in ":()<>@,;\\\"/[]?={} "):
+            raise ValidationError(f"{name!r} is not a header name", argument="default_headers")
+        if name.lower() in _OWN_HEADERS:
+            hint = " (use app_info= for the User-Agent)" if name.lower() == "user-agent" else ""
+            raise ValidationError(f"cannot set {name!r}: the client sets it{hint}", argument="default_headers")
+        pairs.append((name, v.check_header_value(text, f"default_headers[{name!r}]")))
+    return tuple(pairs)
+
+
+@attrs.frozen
+class RawResponse(Generic[R]):
+    """A result with the HTTP response it was decoded from.
+
+    Attributes:
+        parsed: what the method returns normally.
+        http: the last response of the call (``None`` for a method that made no request).
+    """
+
+    parsed: R
+    http: Optional[Response]
+
+    @property
+    def status(self) -> Optional[int]:
+        """The HTTP status."""
+        return None if self.http is None else self.http.status
+
+    @property
+    def headers(self) -> Headers:
+        """The response headers (empty when no request was made)."""
+        return Headers() if self.http is None else self.http.headers
+
+    @property
+    def request_id(self) -> Optional[str]:
+        """The ``X-Request-Id`` the server sent, for support tickets."""
+        return None if self.http is None else self.http.request_id
+
+
+class RawResponses:
+    """``client.with_raw_response``: the client's methods, each returning a
+    :class:`RawResponse` of its usual result."""
+
+    __slots__ = ("_client",)
+
+    def __init__(self, client: "Client") -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Callable[..., RawResponse[Any]]:
+        method = getattr(self._client, name)
+        if name.startswith("_") or not callable(method) or name in _NOT_RAW:
+            raise AttributeError(f"with_raw_response has no method {name!r}")
+
+        def call(*args: Any, **kwargs: Any) -> RawResponse[Any]:
+            captured: List[Response] = []
+            # A view of its own for each call: two threads never share a capture list.
+            view = self._client._view(attrs.evolve(self._client._options, capture=captured))
+            result = getattr(view, name)(*args, **kwargs)
+            return RawResponse(result, captured[-1] if captured else None)
+
+        call.__name__ = name
+        call.__doc__ = method.__doc__
+        return call
+
+    def __repr__(self) -> str:
+        return f"<raw responses of {self._client!r}>"
+
+
+# Methods that return no result of a call, or iterate over many calls.
+_NOT_RAW = frozenset({"on", "once", "off", "destroy", "close", "connect", "disconnect", "events", "with_options", "iter_chat_history"})
+
+
+def _refuse_host_path(host: str, routes: RouteTable) -> None:
+    # A path after the origin was once silently followed by the route table's own base path
+    # (".../api/v2/api/v2/..."). It is refused rather than guessed at: the fix is one edit.
+    path = urlsplit(host).path
+    if path in ("", "/"):
+        return
+    origin = host[: len(host) - len(path)]
+    hint = f"give host={origin!r}"
+    if path.rstrip("/") != routes.base_path:
+        hint += f", with routes=ROUTES.with_base_path({path.rstrip('/') + routes.base_path!r}) if the API is under that path"
+    raise ValidationError(
+        f"must be an origin without a path, got {host!r}: the route table adds {routes.base_path!r} itself; {hint}",
+        argument="host",
+    )
 
 
 def _custom_data(value: Union[CustomData, Mapping[str, Any], str, None]) -> Optional[CustomData]:

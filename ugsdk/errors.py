@@ -22,6 +22,7 @@ Every error the library raises on purpose is a :class:`UgsdkError`::
     |-- DecodeError                          a body that is not JSON or does not fit its model
     |-- FeedOverflowError                    an events() loop fell too far behind
     |-- StoreError                           the chat store failed (the chat itself is fine)
+    |-- HookError                            an event hook of yours raised (``__cause__``)
     `-- CassetteError                        recorded transport: no match, or unplayed interactions
 
 All classes pickle and unpickle (they travel through multiprocessing pools and task queues):
@@ -44,6 +45,7 @@ __all__ = [
     "EventStreamClosed",
     "FeedOverflowError",
     "StoreError",
+    "HookError",
     "APIError",
     "BadRequestError",
     "AuthenticationError",
@@ -56,6 +58,7 @@ __all__ = [
     "DecodeError",
     "CassetteError",
     "error_for_status",
+    "MAX_ERROR_BODY",
 ]
 
 
@@ -151,6 +154,10 @@ class APIError(UgsdkError):
         code: the machine-readable ``code`` from the error body, if any.
         request_id: the ``X-Request-Id`` response header, for support tickets.
         details: the ``details`` object from the error body, if any.
+        headers: the response's :class:`~ugsdk.transports.Headers` (cookie values masked),
+            or ``None`` for an error made by hand.
+        body: the start of the response body as text, with secrets masked (at most
+            :data:`MAX_ERROR_BODY` characters).
     """
 
     def __init__(
@@ -161,12 +168,16 @@ class APIError(UgsdkError):
         code: Optional[str] = None,
         request_id: Optional[str] = None,
         details: Optional[Mapping[str, Any]] = None,
+        headers: Any = None,
+        body: str = "",
     ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.request_id = request_id
         self.details: Dict[str, Any] = dict(details or {})
+        self.headers = headers
+        self.body = body
 
     def __str__(self) -> str:
         text = f"{self.status} {self.message}".strip()
@@ -254,6 +265,10 @@ class StoreError(UgsdkError):
         self.chat = chat
 
 
+class HookError(UgsdkError):
+    """An event hook (``Client(event_hooks=...)``) raised; its exception is ``__cause__``."""
+
+
 class CassetteError(UgsdkError):
     """The recorded transport found no matching interaction, or some were never played."""
 
@@ -269,6 +284,10 @@ STATUS_ERRORS: Dict[int, Type[APIError]] = {
 }
 
 
+#: The most characters of an error response's body an :class:`APIError` keeps.
+MAX_ERROR_BODY = 2000
+
+
 def error_for_status(
     status: int,
     message: str,
@@ -277,6 +296,8 @@ def error_for_status(
     request_id: Optional[str] = None,
     details: Optional[Mapping[str, Any]] = None,
     retry_after: Optional[float] = None,
+    headers: Any = None,
+    body: str = "",
 ) -> APIError:
     """Build the exception that stands for an error status.
 
@@ -289,6 +310,6 @@ def error_for_status(
     if cls in (RateLimitError, ServerError):
         return cls(
             message, status=status, code=code, request_id=request_id, details=details,
-            retry_after=retry_after,
+            retry_after=retry_after, headers=headers, body=body,
         )
-    return cls(message, status=status, code=code, request_id=request_id, details=details)
+    return cls(message, status=status, code=code, request_id=request_id, details=details, headers=headers, body=body)

@@ -596,6 +596,7 @@ class EventPump:
 
     def _on_gap(self, _: Gap) -> None:
         # The server's replay did not reach back far enough: take what was missed over HTTP.
+        log.info("events of chat %s: the replay has a gap; fetching what was missed over HTTP", self.chat_id)
         try:
             missed = self.host.fetch_messages_after(self.chat_id, self._message_index)
             chat = self.host.fetch_chat(self.chat_id)

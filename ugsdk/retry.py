@@ -8,20 +8,25 @@ The rules (applied by the client, above every transport):
   answers a repeat with the first result);
 - a TLS failure is never retried;
 - the wait is ``min(base * 2**n, cap)`` with full jitter, or the server's ``Retry-After`` when
-  it gives one (up to ``retry_after_cap``).
+  it gives one (up to ``retry_after_cap``);
+- a call given a deadline (``Client.with_options(deadline=...)``) is not retried when the wait
+  would end past it.
+
+``retry_if`` replaces the rules above with a predicate of yours (compose it with
+:meth:`RetryPolicy.default_retryable`), and ``on_retry`` is told of every retry before its wait.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import attrs
 
-from .errors import APIError, ConnectError, RateLimitError, ServerError, TLSError, TransportError, UgsdkError
+from .errors import APIError, ConnectError, RateLimitError, ServerError, TLSError, TransportError, UgsdkError, ValidationError
 
-__all__ = ["RetryPolicy", "backoff_delay"]
+__all__ = ["RetryPolicy", "RetryEvent", "backoff_delay"]
 
 
 def backoff_delay(attempt: int, *, base: float, cap: float, jitter: Callable[[], float]) -> float:
@@ -35,6 +40,23 @@ def backoff_delay(attempt: int, *, base: float, cap: float, jitter: Callable[[],
 
 
 @attrs.frozen
+class RetryEvent:
+    """What ``RetryPolicy.on_retry`` is told before each retry's wait.
+
+    Attributes:
+        route: the route table name of the call (``"get_company"``).
+        attempt: the number of the attempt about to be made (2 for the first retry).
+        error: the failure of the attempt before.
+        delay: the seconds about to be waited.
+    """
+
+    route: str
+    attempt: int
+    error: UgsdkError
+    delay: float
+
+
+@attrs.frozen
 class RetryPolicy:
     """How many times to retry, and how long to wait between tries.
 
@@ -45,6 +67,11 @@ class RetryPolicy:
         retry_after_cap: the longest ``Retry-After`` honoured; a longer one is not retried.
         sleep: how to wait (tests pass a recorder).
         jitter: a random factor in [0, 1] (tests pass a constant).
+        retry_if: ``retry_if(error, safe_to_repeat) -> bool`` decides whether a failure is
+            retried, instead of :meth:`default_retryable` (``safe_to_repeat`` is false for a
+            POST without an idempotency key: retrying one may do its work twice).
+        on_retry: called with a :class:`RetryEvent` before each retry's wait (metrics, logs);
+            what it raises ends the call.
     """
 
     max_retries: int = attrs.field(default=2)
@@ -53,6 +80,18 @@ class RetryPolicy:
     retry_after_cap: float = 30.0
     sleep: Callable[[float], None] = attrs.field(default=time.sleep, eq=False, repr=False)
     jitter: Callable[[], float] = attrs.field(default=random.random, eq=False, repr=False)
+    retry_if: Optional[Callable[[UgsdkError, bool], bool]] = attrs.field(default=None, eq=False, repr=False)
+    on_retry: Optional[Callable[[RetryEvent], None]] = attrs.field(default=None, eq=False, repr=False)
+
+    @retry_if.validator
+    def _check_retry_if(self, _: "attrs.Attribute[Any]", value: Any) -> None:
+        if value is not None and not callable(value):
+            raise ValidationError(f"must be a callable (error, safe_to_repeat) -> bool, got {type(value).__name__}", argument="retry_if")
+
+    @on_retry.validator
+    def _check_on_retry(self, _: "attrs.Attribute[Any]", value: Any) -> None:
+        if value is not None and not callable(value):
+            raise ValidationError(f"must be a callable taking a RetryEvent, got {type(value).__name__}", argument="on_retry")
 
     @max_retries.validator
     def _check_max_retries(self, _: "attrs.Attribute[int]", value: int) -> None:
@@ -68,7 +107,15 @@ class RetryPolicy:
         return cls(max_retries=0 if value is None else value)
 
     def retryable(self, error: UgsdkError, *, safe_to_repeat: bool) -> bool:
-        """Whether this failure may be retried at all (the attempt count aside)."""
+        """Whether this failure may be retried at all (the attempt count aside): ``retry_if``
+        when given, else :meth:`default_retryable`."""
+        if self.retry_if is not None:
+            return bool(self.retry_if(error, safe_to_repeat))
+        return self.default_retryable(error, safe_to_repeat)
+
+    @staticmethod
+    def default_retryable(error: UgsdkError, safe_to_repeat: bool) -> bool:
+        """The built-in rules (see the module's description)."""
         if isinstance(error, ConnectError):
             return True
         if not safe_to_repeat or isinstance(error, TLSError):

@@ -217,7 +217,7 @@ def _events(client: ugsdk.Client, a: Dict[str, Any]) -> Any:
 
 
 def _with_options(client: ugsdk.Client, a: Dict[str, Any]) -> Any:
-    view = client.with_options(**_kw(a, "timeout", "max_retries"))
+    view = client.with_options(**_kw(a, "timeout", "max_retries", "deadline"))
     return view.get_company()
 
 
@@ -355,7 +355,12 @@ SPECS: List[Spec] = [
     Spec("once", lambda w: {"name": fv.LISTENER_NAME, "fn": fv.LISTENER_FN}, _register("once"), "any"),
     Spec("off", lambda w: {"name": fv.LISTENER_NAME, "fn": fv.param([None, st.just(fv._noop)], maybe=[5, "x", fv.Opaque()])},
          lambda c, a: c.off(a["name"], a["fn"]), "any"),
-    Spec("with_options", lambda w: {"timeout": fv.timeout_option(), "max_retries": fv.MAX_RETRIES}, _with_options, "any"),
+    Spec("with_options", lambda w: {"timeout": fv.timeout_option(), "max_retries": fv.MAX_RETRIES, "deadline": fv.param(
+        [None, 5, 0.5], bad=[0, -1, fv.NAN, "5", True, [], 1e10])}, _with_options, "any"),
+    Spec("iter_chat_history", lambda w: {
+        "start": fv.param([1, 2], bad=[0, -1, True, 1.5, fv.NAN, "1", None, b"1"], maybe=[10**30]),
+        "max_pages": fv.param([None, 1, 3], bad=[0, -1, True, 1.5, "1", b"1"]),
+    }, lambda c, a: list(c.iter_chat_history(start=a["start"], max_pages=a["max_pages"])), "any"),
     # v1.2: the 2026-04 additions.
     Spec("get_feature_flags", lambda w: {}, lambda c, a: c.get_feature_flags(), "any"),
     Spec("fetch_time_slot_availability", lambda w: {"menu_id": fv.int_id(), "lang": fv.lang(), "advanced": _ADVANCED},
@@ -374,7 +379,7 @@ SPECS: List[Spec] = [
 BY_NAME = {spec.name: spec for spec in SPECS}
 #: Covered elsewhere in this module (constructors, lifecycle) or plain read-only views.
 ELSEWHERE = {"for_sandbox", "from_env", "destroy", "close", "chat", "connected", "timeout", "retry", "reconnect",
-             "shutdown_timeout", "transport"}
+             "shutdown_timeout", "transport", "deadline", "with_raw_response"}
 
 
 def prepare(w: World, spec: Spec) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from typing import IO, Any, Callable, Iterable, Iterator, Mapping, Optional, Protocol, Tuple, Union, runtime_checkable
+import threading
+from collections import OrderedDict
+from typing import IO, Any, Callable, Iterable, Iterator, List, Mapping, Optional, Protocol, Tuple, Union, runtime_checkable
 from urllib.parse import urlsplit
 
 import attrs
@@ -30,6 +32,7 @@ __all__ = [
     "SECRET_HEADERS",
     "redact_headers",
     "scrub_secrets",
+    "remember_secret",
 ]
 
 #: Header names whose values are secrets: never shown in a repr, a log line or a cassette.
@@ -86,21 +89,68 @@ class Headers:
 _SECRET_MEMBER = re.compile(r'("(?:token|jwt|secret|company_secret|access_token|refresh_token|password)"\s*:\s*")([^"]*)', re.I)
 # Anything shaped like a JWT (three base64url parts, the first a JSON header), whole or cut.
 _JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}")
+# A bearer credential quoted in a message or an echoed header.
+_BEARER = re.compile(r"(Bearer\s+)[^\s'\",;]+", re.I)
+# The shortest piece of a known secret that counts as a leak when a cut body ends with it:
+# shorter endings are as likely to be ordinary text.
+_MIN_SECRET_TAIL = 8
+# How many secrets the process remembers (tokens of many clients; the oldest are forgotten).
+_MAX_KNOWN = 512
+
+_known_lock = threading.Lock()
+_known: "OrderedDict[str, None]" = OrderedDict()
 
 
-_LONG_RUN = re.compile(r"[A-Za-z0-9_\-+/=.]{20,}")
+def remember_secret(value: str) -> None:
+    """Add ``value`` (a token, a JWT, a company secret) to the secrets :func:`scrub_secrets`
+    masks wherever they appear.
+
+    The client calls this for every JWT and end-user token it handles; call it for secrets of
+    your own that a server might echo. Values shorter than 8 characters are ignored (masking
+    them would eat ordinary words).
+    """
+    if not isinstance(value, str) or len(value) < _MIN_SECRET_TAIL:
+        return
+    with _known_lock:
+        _known[value] = None
+        _known.move_to_end(value)
+        while len(_known) > _MAX_KNOWN:
+            _known.popitem(last=False)
 
 
 def scrub_secrets(text: str) -> str:
-    """``text`` (a quoted body) with secret-looking values replaced by ``<redacted>``.
+    """``text`` (a quoted body, a message, a log line) with its secrets replaced by ``<redacted>``.
 
-    Bodies are quoted in error messages to help debugging; a cut-off auth answer must not
-    carry the end-user token into a log through them.
+    What goes: every secret given to :func:`remember_secret` (and a cut-off start of one at
+    the very end of ``text``), the values of JSON members named like secrets (``token``,
+    ``secret``...), bearer credentials and JWT-shaped strings. Everything else stays, so
+    that paths and ids in an error message remain readable.
     """
-    scrubbed = _JWT_LIKE.sub("<redacted>", _SECRET_MEMBER.sub(r"\1<redacted>", text))
-    # A cut or garbled body may hide a token from the patterns above: any long run of token
-    # characters goes too (ids and words are shorter).
-    return _LONG_RUN.sub("<redacted>", scrubbed)
+    with _known_lock:
+        known = list(_known)
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, "<redacted>")
+    if known:
+        text = _mask_cut_tail(text, known)
+    text = _SECRET_MEMBER.sub(r"\1<redacted>", text)
+    text = _BEARER.sub(r"\1<redacted>", text)
+    return _JWT_LIKE.sub("<redacted>", text)
+
+
+def _mask_cut_tail(text: str, known: List[str]) -> str:
+    # A body quoted up to a length limit may end in the first part of a secret. Only secrets
+    # holding the text's last few characters can be such a start: one search each finds them.
+    tail = text[-_MIN_SECRET_TAIL:]
+    if len(tail) < _MIN_SECRET_TAIL:
+        return text
+    for secret in known:
+        if tail not in secret:
+            continue
+        for size in range(min(len(secret) - 1, len(text)), _MIN_SECRET_TAIL - 1, -1):
+            if text.endswith(secret[:size]):
+                return text[: len(text) - size] + "<redacted>"
+    return text
 
 
 def redact_headers(pairs: Iterable[Tuple[str, str]]) -> dict[str, str]:
@@ -194,6 +244,9 @@ class Response:
     status: int
     headers: Headers = attrs.field(factory=Headers, converter=_to_headers)
     body: bytes = b""
+    #: The request this answers, set by the client for response hooks and raw responses
+    #: (``None`` straight from a transport).
+    request: Optional[Request] = attrs.field(default=None, eq=False)
 
     @property
     def request_id(self) -> Optional[str]:
@@ -249,10 +302,15 @@ DEFAULT = _Default()
 
 @attrs.frozen
 class Timeout:
-    """Connect and read timeouts in seconds; ``None`` means wait forever."""
+    """Connect and read timeouts in seconds; ``None`` means wait forever.
+
+    ``total``, when set, bounds the whole attempt (connecting and reading): the client sets
+    it to what is left of a call's deadline.
+    """
 
     connect: Optional[float] = 5.0
     read: Optional[float] = 30.0
+    total: Optional[float] = attrs.field(default=None, repr=False)
 
     @classmethod
     def coerce(cls, value: Union["Timeout", float, int, None]) -> "Timeout":

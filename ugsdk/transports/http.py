@@ -12,29 +12,39 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import threading
 import time
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 import requests
 from requests import exceptions as rex
+from requests.adapters import HTTPAdapter
 
 from ..errors import ConnectError, TimeoutError, TLSError, TransportError
 from .base import EventStream, Headers, Request, Response, Timeout
 from .multipart import MultipartBody
+from .network import check_network_options
 
 __all__ = ["HTTPTransport"]
 
 
 class HTTPTransport:
-    """Sends requests with ``requests``.
+    """Sends requests with ``requests`` and opens the events socket with websocket-client,
+    both with the same network settings.
 
     Args:
         verify: verify TLS certificates (default ``True``), or a path to a CA bundle.
         cert: a client certificate path, or ``(cert, key)`` paths.
-        proxies: explicit proxies; by default requests reads them from the environment.
-        trust_env: read proxies, ``REQUESTS_CA_BUNDLE`` and ``.netrc`` from the environment,
-            as requests does (default ``True``).
+        proxies: explicit proxies (``{"https": "http://proxy:3128"}``); they carry the
+            events socket too.
+        trust_env: read proxies, ``NO_PROXY`` and ``REQUESTS_CA_BUNDLE`` from the
+            environment, as requests does (default ``True``), for calls and the socket alike.
+        ssl_context: an :class:`ssl.SSLContext` for every TLS connection (calls and socket);
+            it then decides the trusted CAs and the client certificate.
+
+    Raises:
+        ValidationError: a setting of the wrong type.
     """
 
     def __init__(
@@ -44,11 +54,16 @@ class HTTPTransport:
         cert: Union[str, Tuple[str, str], None] = None,
         proxies: Optional[Dict[str, str]] = None,
         trust_env: bool = True,
+        ssl_context: Optional[ssl.SSLContext] = None,
     ) -> None:
+        self.network = check_network_options(
+            verify=verify, cert=cert, proxies=proxies, trust_env=trust_env, ssl_context=ssl_context
+        )
         self.verify = verify
         self.cert = cert
-        self.proxies = dict(proxies or {})
+        self.proxies = dict(self.network.proxies)
         self.trust_env = trust_env
+        self.ssl_context = ssl_context
         # Each thread's lease lives in its thread-local slot only, so Python drops it (and the
         # lease closes its session) when the thread ends or when this transport is dropped.
         self._local = threading.local()
@@ -70,6 +85,10 @@ class HTTPTransport:
             session.trust_env = self.trust_env
             if self.proxies:
                 session.proxies.update(self.proxies)
+            if self.ssl_context is not None:
+                adapter = _ContextAdapter(self.ssl_context)
+                session.mount("https://", adapter)
+                session.mount("http://", adapter)  # an https:// proxy's own TLS uses it too
             self._open_sessions[id(session)] = session
             lease = _Lease(session, pid, self._open_sessions)
             self._local.lease = lease
@@ -124,7 +143,7 @@ class HTTPTransport:
         """Open the live events WebSocket of a chat (websocket-client, loaded on first use)."""
         from .websocket import open_websocket
 
-        return open_websocket(request, timeout=timeout, verify=self.verify, cert=self.cert)
+        return open_websocket(request, timeout=timeout, network=self.network)
 
     def close(self) -> None:
         """Close every session this transport made, those of live threads too."""
@@ -138,6 +157,27 @@ class HTTPTransport:
 
     def __repr__(self) -> str:
         return f"<HTTPTransport verify={self.verify!r}>"
+
+
+class _ContextAdapter(HTTPAdapter):
+    """An adapter whose TLS connections, direct or through a proxy, use one SSLContext."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self._context
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        proxy_kwargs["ssl_context"] = self._context
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        # The context holds the CAs and the client certificate; requests would otherwise
+        # add its own bundle to it, or switch verification off for verify=False.
+        return None
 
 
 class _Lease:
@@ -169,8 +209,9 @@ def _budget(timeout: Timeout) -> Optional[float]:
     would hold a call for ever; the total deadline stops that.
     """
     if timeout.read is None:
-        return None
-    return (timeout.connect or 0.0) + timeout.read
+        return timeout.total
+    budget = (timeout.connect or 0.0) + timeout.read
+    return budget if timeout.total is None else min(budget, timeout.total)
 
 
 def _read_body(raw: requests.Response, deadline: Optional[float], budget: Optional[float], request: Request) -> bytes:

@@ -16,12 +16,13 @@ import struct
 import threading
 import time
 from typing import Any, Callable, Dict, Optional, Tuple, Union
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import websocket
 
 from ..errors import ConnectError, EventStreamClosed, TLSError, TransportError
 from .base import Request, Timeout
+from .network import NetworkSettings
 
 __all__ = ["WebSocketEventStream", "open_websocket", "PING_INTERVAL", "PONG_TIMEOUT"]
 
@@ -66,37 +67,36 @@ def _ws_url(request: Request) -> str:
     return url
 
 
-def _sslopt(verify: Union[bool, str], cert: Union[str, Tuple[str, str], None]) -> Dict[str, Any]:
-    opts: Dict[str, Any] = {"cert_reqs": ssl.CERT_REQUIRED if verify else ssl.CERT_NONE}
-    if not verify:
-        opts["check_hostname"] = False
-    if isinstance(verify, str):
-        opts["ca_certs"] = verify
-    if isinstance(cert, str):
-        opts["certfile"] = cert
-    elif cert is not None:
-        opts["certfile"], opts["keyfile"] = cert
-    return opts
-
-
 def open_websocket(
     request: Request,
     *,
     timeout: Timeout,
-    verify: Union[bool, str] = True,
-    cert: Union[str, Tuple[str, str], None] = None,
+    network: Optional[NetworkSettings] = None,
 ) -> "WebSocketEventStream":
     """Connect and return the stream.
+
+    Args:
+        request: the GET of the events route (an ``http(s)://`` URL).
+        timeout: ``connect`` bounds the handshake.
+        network: proxies and TLS settings, shared with the HTTP calls (defaults: verify
+            with the system's CAs, proxies from the environment).
 
     Raises:
         EventStreamClosed: the server refused the handshake with 401/403/404 (as 4401/4404).
         ConnectError, TLSError, TimeoutError, TransportError: the connection failed.
     """
-    ws = websocket.WebSocket(sslopt=_sslopt(verify, cert), enable_multithread=True, skip_utf8_validation=False)
-    headers = [f"{name}: {value}" for name, value in request.headers if name.lower() not in ("content-type", "accept")]
+    settings = network if network is not None else NetworkSettings()
     url = _ws_url(request)
+    secure = request.url.startswith("https://")
+    headers = [f"{name}: {value}" for name, value in request.headers if name.lower() not in ("content-type", "accept")]
     try:
-        ws.connect(url, header=headers, timeout=timeout.connect, suppress_origin=True)  # type: ignore[no-untyped-call]
+        context = settings.tls_context() if secure else None
+        ws = websocket.WebSocket(sslopt={"context": context} if context else {}, enable_multithread=True, skip_utf8_validation=False)
+        options = settings.proxy_options(request.url)
+        if options is None:
+            # Connected here: websocket-client would consult the proxy environment itself.
+            options = {"socket": _direct_socket(request.url, context, timeout.connect)}
+        ws.connect(url, header=headers, timeout=timeout.connect, suppress_origin=True, **options)  # type: ignore[no-untyped-call]
     except websocket.WebSocketBadStatusException as exc:
         status = int(getattr(exc, "status_code", 0) or 0)
         code = _STATUS_TO_CLOSE.get(status)
@@ -112,6 +112,22 @@ def open_websocket(
     except (OSError, websocket.WebSocketException) as exc:
         raise TransportError(f"events connection failed: {exc}") from exc
     return WebSocketEventStream(ws)
+
+
+def _direct_socket(url: str, context: Optional[ssl.SSLContext], timeout: Optional[float]) -> socket.socket:
+    """A connection to the URL's host, TLS-wrapped with ``context`` when one is given."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if context is not None else 80)
+    sock = socket.create_connection((host, port), timeout=timeout)
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if context is not None:
+            return context.wrap_socket(sock, server_hostname=host)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 class WebSocketEventStream:
