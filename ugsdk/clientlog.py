@@ -26,31 +26,27 @@ from typing import Any, Deque, Iterator, List, Optional, Tuple
 
 import attrs
 
+from .transports.base import scrub_secrets
+
 __all__ = ["LogEntry", "ClientLog", "scrub", "DEFAULT_CAPACITY"]
 
 #: How many entries a client keeps (the oldest go first).
 DEFAULT_CAPACITY = 200
 
-# A JWT (three base64url segments, the first one a JSON header), a bearer credential, and a
-# "token"/"secret"/"signed" value in key=value or JSON form.
-_SECRETS = re.compile(
-    r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*"
-    r"|(?i:bearer)\s+[^\s,;\"']+"
-    r"|(?i:(?:token|secret|signed|password)[\"']?\s*[:=]\s*[\"']?)[^\s,;\"'}]+"
-)
+# A "token"/"secret"/"signed"/"password" value written as key=value or key: value in a log
+# line (JSON members, bearer values and JWTs are scrub_secrets' job).
+_KEY_VALUE = re.compile(r"(?i:(?:token|secret|signed|password)[\"']?\s*[:=]\s*[\"']?)[^\s,;\"'}]+")
 
 
 def scrub(text: str) -> str:
-    """``text`` with JWTs, bearer tokens and token/secret values replaced by ``<redacted>``."""
+    """``text`` with its secrets replaced by ``<redacted>``: what
+    :func:`~ugsdk.transports.base.scrub_secrets` masks, and ``key=value`` secrets."""
 
     def mask(found: "re.Match[str]") -> str:
-        value = found.group(0)
-        if value.startswith("eyJ"):
-            return "<redacted>"
-        head = re.match(r"(?i:bearer)\s+|.*?[:=]\s*[\"']?", value)
+        head = re.match(r".*?[:=]\s*[\"']?", found.group(0))
         return (head.group(0) if head else "") + "<redacted>"
 
-    return _SECRETS.sub(mask, text)
+    return scrub_secrets(_KEY_VALUE.sub(mask, text))
 
 
 @attrs.frozen

@@ -273,6 +273,8 @@ def _make_unstructure(conv: cattrs.Converter) -> Callable[[type], Callable[[Any]
         if not optional and not keeps_extra:
             return fn
         dropped = tuple(optional)
+        # An extra key never stands in for a field, not even for one left out as unset.
+        field_keys = frozenset(_json_key(f) for f in attrs.fields(cls) if f.name != _EXTRA_FIELD)
         unstructure_value = conv.unstructure
         extra_of = attrgetter(_EXTRA_FIELD)
 
@@ -286,7 +288,8 @@ def _make_unstructure(conv: cattrs.Converter) -> Callable[[type], Callable[[Any]
                 extra = extra_of(obj)
                 if extra:
                     for key, value in extra.items():
-                        out.setdefault(key, unstructure_value(value))
+                        if key not in field_keys:
+                            out.setdefault(key, unstructure_value(value))
             return out
 
         unstructure_attrs.__qualname__ = f"unstructure_attrs_{cls.__name__}"

@@ -31,6 +31,7 @@ ACTING: Dict[str, Callable[[ugsdk.Client], Any]] = {
     "get_after_hour_message": lambda c: c.get_after_hour_message(),
     "get_chat_deflection": lambda c: c.get_chat_deflection(),
     "get_chat_history": lambda c: c.get_chat_history(),
+    "iter_chat_history": lambda c: list(c.iter_chat_history()),
     "get_chat_survey": lambda c: c.get_chat_survey(),
     "get_company": lambda c: c.get_company(),
     "get_feature_flags": lambda c: c.get_feature_flags(),
