@@ -1,4 +1,4 @@
-"""The terminal example of the README's "Command line" section runs exactly as written."""
+"""The terminal example of the command-line guide runs exactly as written."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ from typing import List, Tuple
 
 import pytest
 
-DOC = Path(__file__).resolve().parents[2] / "README.rst"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "howto" / "cli.rst"
 
 
 def _example() -> List[Tuple[str, str]]:
     """``(command line, expected stdout)`` pairs of the first console block."""
     text = DOC.read_text(encoding="utf-8")
     block = re.search(r"\.\. code-block:: console\n\n((?:    .*\n|\n)+)", text)
-    assert block, "no console example in README.rst"
+    assert block, "no console example in the command-line guide"
     lines = [line[4:] for line in block.group(1).rstrip("\n").split("\n")]
     steps: List[Tuple[str, List[str]]] = []
     for line in lines:

@@ -1,4 +1,4 @@
-"""The README's porting tables cannot fall behind the code: every public method of
+"""The porting guide's tables cannot fall behind the code: every public method of
 ``Client``, every event name and every ``$`` key of a message is listed with its
 JavaScript name."""
 
@@ -15,7 +15,7 @@ import ugsdk
 from ugsdk import events as ev
 from ugsdk.models._base import JSON_NAME
 
-README = Path(__file__).resolve().parents[2] / "README.rst"
+PORTING = Path(__file__).resolve().parents[2] / "docs" / "howto" / "porting.rst"
 SECTION = "Every method, event and key"
 
 
@@ -57,7 +57,7 @@ def _tables(text: str) -> List[List[List[str]]]:
 
 
 def _porting_tables() -> List[List[List[str]]]:
-    tables = _tables(_section(README.read_text(encoding="utf-8"), SECTION))
+    tables = _tables(_section(PORTING.read_text(encoding="utf-8"), SECTION))
     assert len(tables) == 3, "methods, events and message keys"
     return tables
 
@@ -83,7 +83,7 @@ def test_every_public_method_of_client_is_in_the_table_with_its_javascript_name(
         listed |= set(re.findall(r"(?:client|Client)\.([a-z_]+)\(", python))
         listed |= set(re.findall(r"``([a-z_]+)\(", python))
     assert listed == _public_methods(), (
-        f"missing from the README: {sorted(_public_methods() - listed)}; "
+        f"missing from the porting guide: {sorted(_public_methods() - listed)}; "
         f"listed but not on Client: {sorted(listed - _public_methods())}"
     )
 

@@ -1,4 +1,4 @@
-"""Every Python example of README.rst and docs/*.rst runs, as written, against the sandbox.
+"""Every Python example of README.rst and of the docs (docs/**/*.rst) runs, as written, against the sandbox.
 
 Each file's ``.. code-block:: python`` blocks run in order in a process of their own
 (``docs_runner.py``), under this convention, which the docs may rely on:
@@ -29,8 +29,8 @@ pytest.importorskip("aiohttp")
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("docs_runner.py")
 # The files that hold python examples (a page of shell commands has none to run).
-DOCS = [p for p in [ROOT / "README.rst", *sorted((ROOT / "docs").glob("*.rst"))]
-        if ".. code-block:: python" in p.read_text(encoding="utf-8")]
+DOCS = [p for p in [ROOT / "README.rst", *sorted((ROOT / "docs").rglob("*.rst"))]
+        if ".. code-block:: python" in p.read_text(encoding="utf-8") and "_build" not in p.parts]
 
 
 def test_the_readme_has_examples() -> None:
@@ -55,9 +55,9 @@ def test_the_runner_finds_the_blocks_and_their_sections() -> None:
     assert list(python_blocks(text)) == [(4, "Title", "x = 1\nif x:\n    y = 2\n"), (15, "Other", "z = 3\n")]
 
 
-@pytest.mark.parametrize("path", DOCS, ids=[p.name for p in DOCS])
+@pytest.mark.parametrize("path", DOCS, ids=[str(p.relative_to(ROOT)) for p in DOCS])
 def test_every_python_example_runs(path: Path) -> None:
-    if path.name == "README.rst":  # its "In a web app" examples need both frameworks
+    if path.name in ("README.rst", "web.rst"):  # the web examples need both frameworks
         pytest.importorskip("django")
         pytest.importorskip("flask")
     results = run_examples(path)

@@ -1,4 +1,4 @@
-"""The README's testing example runs as written, in a project that only has ugsdk."""
+"""The testing guide's example runs as written, in a project that only has ugsdk."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import List
 
-DOC = Path(__file__).resolve().parents[2] / "README.rst"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "howto" / "testing.rst"
 
 
 def python_blocks() -> List[str]:
