@@ -18,6 +18,7 @@ PACKAGE = Path(ugsdk.__file__).parent
 LAYERS: Dict[str, int] = {
     "errors": 0,
     "_version": 0,
+    "_forksafe": 0,
     "transports": 1,
     "validation": 2,
     "models": 2,
@@ -29,9 +30,9 @@ LAYERS: Dict[str, int] = {
     "store": 3,
     "uploads": 3,
     "events": 3,
+    "workpool": 3,
     "dispatch": 3,
     "live": 4,
-    "workpool": 4,
     "hub": 5,
     "_requester": 4,
     "session": 5,

@@ -24,7 +24,9 @@ Threading model::
   connection (and renewing the token first), looking at the chat after a drop, and the
   clients' dispatchers, each taking turns so that one client's listeners still run one at a
   time and in order. A listener that blocks holds one pool thread, and the pool starts
-  another in its place: it never delays another client's events.
+  another in its place: it never delays another client's events. Threads held by blocked
+  listeners are lent to them (they do not count towards ``max_threads``), and a listener
+  blocked for a few seconds is reported to its client's ``error`` listeners once it returns.
 
 Everything a pump promises holds on a hub too (resume after drops, gap filling, token
 renewal, a bounded ``destroy()``): the hub drives the same steps a reader thread does.
@@ -39,19 +41,17 @@ import functools
 import heapq
 import itertools
 import logging
-import os
 import selectors
 import socket
 import threading
 import time
-import weakref
 from typing import Callable, Deque, Dict, List, Optional, Set, Tuple
 
-from .dispatch import mark_library_thread
+from . import _forksafe
 from .errors import ValidationError
 from .live import EventPump
 from .transports.base import EventStream
-from .workpool import WorkerPool
+from .workpool import WorkerPool, mark_library_thread
 
 __all__ = ["EventHub"]
 
@@ -67,18 +67,6 @@ _KEEPALIVE_SLACK = 0.25
 _IDLE_EXIT = 1.0
 #: The longest the hub thread sleeps: it also checks the pool for stalled threads.
 _MAX_SLEEP = 0.25
-
-_hubs: "weakref.WeakSet[EventHub]" = weakref.WeakSet()
-
-
-def _reset_hubs_in_child() -> None:
-    for hub in list(_hubs):
-        hub._after_fork()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_hubs_in_child)
-
 
 class _Follow:
     """One stream the hub reads: its pump, and when it needs its keepalive next."""
@@ -138,7 +126,7 @@ class EventHub:
         self._wake_sent = False
         self._closing = False  # close() is waiting: the thread ends as soon as it is idle
         self._keepalive_due = 0.0  # hub thread: the soonest keepalive of any stream
-        _hubs.add(self)
+        _forksafe.register(self, "_after_fork")
 
     # -- what pumps call ------------------------------------------------------------------
 
@@ -154,6 +142,11 @@ class EventHub:
             if pump not in self._pumps:
                 return  # already let go: nothing of it is left here
         self._command("release", pump, None)
+
+    def join(self, pump: EventPump, timeout: float) -> bool:
+        """Nothing to wait for: the hub's steps of a released pump end on their own and run
+        nothing of the pump's any more (they check :attr:`EventPump.stopping`)."""
+        return True
 
     # -- state ----------------------------------------------------------------------------
 
@@ -292,7 +285,8 @@ class EventHub:
 
     def _after_fork(self) -> None:
         # In a forked child: the threads are gone, and the selector and streams are the
-        # parent's. Start from nothing; the child's clients start their own pumps.
+        # parent's. Start from nothing, closing no stream (that would write on the parent's
+        # sockets); the child's clients start their own pumps.
         self._lock = threading.Lock()
         self._pumps, self._follows, self._woken = set(), {}, set()
         self._commands.clear()

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import websocket
 
+from .. import _forksafe
 from ..errors import ConnectError, EventStreamClosed, TLSError, TransportError
 from .base import Request, Timeout
 
@@ -130,6 +131,7 @@ class WebSocketEventStream:
         self._last_ping = time.monotonic()
         self._unanswered_since: Optional[float] = None  # first ping with nothing heard since
         self._closed = threading.Event()
+        self._pid = _forksafe.pid()  # the process whose socket this is
 
     def recv(self, timeout: float) -> Optional[str]:
         """The next text frame, or ``None`` after ``timeout`` seconds without one.
@@ -187,7 +189,7 @@ class WebSocketEventStream:
         Raises:
             EventStreamClosed: closed by the client, or silent too long after a ping.
         """
-        if self._closed.is_set():
+        if self._closed.is_set() or self._pid != _forksafe.pid():  # a forked child never pings
             raise EventStreamClosed("events stream closed by the client")
         now = time.monotonic()
         waiting = self._unanswered_since
@@ -242,7 +244,20 @@ class WebSocketEventStream:
             pass
 
     def close(self) -> None:
-        """Close the socket; a ``recv`` blocked in another thread returns promptly."""
+        """Close the socket; a ``recv`` blocked in another thread returns promptly.
+
+        In a process forked after the stream opened, the socket is the parent's too: only
+        this process's descriptor is dropped (no close frame, no ``shutdown()``), and the
+        parent's connection goes on.
+        """
+        if self._pid != _forksafe.pid():
+            self._closed.set()
+            self._ws.connected = False  # nothing may write on it from here on
+            try:
+                self._ws.shutdown()  # type: ignore[no-untyped-call]  # closes our descriptor only
+            except (OSError, websocket.WebSocketException):
+                pass
+            return
         if self._closed.is_set() and not self._ws.connected:
             # The server closed first: websocket-client answered its close frame but keeps
             # the socket object open until told.
