@@ -140,7 +140,11 @@ class Dispatcher:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
-        return self.wait_idle(timeout) or self.on_dispatcher
+        done = self.wait_idle(timeout) or self.on_dispatcher
+        own = self._own_pool
+        if own is not None:
+            own.retire_idle()  # its thread ends once idle: a closed client leaves none behind
+        return done
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until the queue is empty and nothing runs (False on timeout, or when called

@@ -90,6 +90,7 @@ class WorkerPool:
         # thread -> (when its job began, the job's owner if it runs the users' code)
         self._running: Dict[threading.Thread, Tuple[float, Optional[Turns]]] = {}
         self._closing = False
+        self._retiring = False  # idle threads end now rather than after idle_exit
         self._count = 0
         _forksafe.register(self, "_start_afresh")
 
@@ -105,6 +106,7 @@ class WorkerPool:
                 towards ``max_threads``, so listeners that block cannot take every thread.
         """
         with self._cond:
+            self._retiring = False
             self._jobs.append((job, owner))
             self._grow(time.monotonic())
             self._cond.notify()
@@ -133,6 +135,13 @@ class WorkerPool:
             return len(self._threads)
 
     # -- shutting down --------------------------------------------------------------------
+
+    def retire_idle(self) -> None:
+        """Let every thread end as soon as it has nothing to do, without waiting for them
+        (until the next :meth:`submit`)."""
+        with self._cond:
+            self._retiring = True
+            self._cond.notify_all()
 
     def close(self, timeout: float) -> bool:
         """Let the threads end once the queue is empty, waiting up to ``timeout`` seconds.
@@ -193,7 +202,7 @@ class WorkerPool:
         while True:
             with self._cond:
                 while not self._jobs:
-                    if self._closing or not self._cond.wait(self.idle_exit) and not self._jobs:
+                    if self._closing or self._retiring or not self._cond.wait(self.idle_exit) and not self._jobs:
                         self._retire(me)
                         return
                 job, owner = self._jobs.popleft()
