@@ -51,6 +51,7 @@ from . import _forksafe
 from .errors import ValidationError
 from .live import EventPump
 from .transports.base import EventStream
+from .validation import check_count, check_seconds
 from .workpool import WorkerPool, mark_library_thread
 
 __all__ = ["EventHub"]
@@ -102,8 +103,6 @@ class EventHub:
     """
 
     def __init__(self, *, workers: int = 4, max_threads: int = 32) -> None:
-        from .validation import check_count
-
         check_count(workers, "workers", minimum=1)
         check_count(max_threads, "max_threads", minimum=1)
         if workers > 256:
@@ -174,8 +173,6 @@ class EventHub:
         Raises:
             ValidationError: ``timeout`` is not a number of seconds.
         """
-        from .validation import check_seconds
-
         deadline = time.monotonic() + (check_seconds(timeout, "timeout") or 0.0)
         with self._lock:
             pumps = list(self._pumps)

@@ -53,6 +53,7 @@ from .models import Chat, CobrowseSession, Identity, Message
 from .retry import backoff_delay
 from .serde import structure
 from .transports.base import EventStream
+from .validation import check_count, check_seconds
 
 __all__ = ["ReconnectPolicy", "PumpHost", "PumpDriver", "ReaderThread", "EventPump", "EventFeed", "CHAT_PAYLOAD_EVENTS", "IDENTITY_EVENTS"]
 
@@ -86,8 +87,6 @@ class ReconnectPolicy:
     max_attempts: Optional[int] = None
 
     def __attrs_post_init__(self) -> None:
-        from .validation import check_count, check_seconds
-
         check_seconds(self.base, "base")
         check_seconds(self.cap, "cap")
         if self.max_attempts is not None:
