@@ -62,8 +62,8 @@ log = logging.getLogger("ugsdk.events")
 _READ_BUDGET = 32
 #: How often a stream that can neither be watched nor wake the hub is asked for frames.
 _POLL_INTERVAL = 0.05
-#: Keepalives due this soon are done together, so a pass over the streams is rarely needed.
-_KEEPALIVE_SLACK = 0.25
+#: Keepalives due this soon are done in the same pass.
+_KEEPALIVE_SLACK = 0.01
 #: Seconds the hub thread waits with nothing to follow before it ends.
 _IDLE_EXIT = 1.0
 #: The longest the hub thread sleeps: it also checks the pool for stalled threads.
@@ -72,14 +72,13 @@ _MAX_SLEEP = 0.25
 class _Follow:
     """One stream the hub reads: its pump, and when it needs its keepalive next."""
 
-    __slots__ = ("pump", "stream", "fd", "next_keepalive", "watched", "read")
+    __slots__ = ("pump", "stream", "fd", "watched", "read")
 
     def __init__(self, pump: EventPump, stream: EventStream, fd: Optional[int], watched: bool) -> None:
         self.pump = pump
         self.stream = stream
         self.fd = fd
         self.watched = watched  # the stream says when it has news (a descriptor, or wake())
-        self.next_keepalive = 0.0
         #: Returns the next frame if one is there, without waiting.
         self.read: Callable[[], Optional[str]] = (
             getattr(stream, "recv_nowait") if watched else functools.partial(stream.recv, 0.0)
@@ -124,7 +123,9 @@ class EventHub:
         self._wake_w: Optional[socket.socket] = None
         self._wake_sent = False
         self._closing = False  # close() is waiting: the thread ends as soon as it is idle
-        self._keepalive_due = 0.0  # hub thread: the soonest keepalive of any stream
+        # Hub thread: when each stream needs its keepalive next, soonest first. A stream
+        # let go leaves its entry behind, dropped when it comes up (cheaper than removing).
+        self._keepalives_due: List[Tuple[float, int, _Follow]] = []
         _forksafe.register(self, "_after_fork")
 
     # -- what pumps call ------------------------------------------------------------------
@@ -288,6 +289,7 @@ class EventHub:
         self._pumps, self._follows, self._woken = set(), {}, set()
         self._commands.clear()
         self._timers = []
+        self._keepalives_due = []
         self._thread = None
         self._close_selector()
 
@@ -353,8 +355,8 @@ class EventHub:
         with self._lock:
             if self._timers:
                 sleep = min(sleep, self._timers[0][0] - now)
-        if self._follows:
-            sleep = min(sleep, self._keepalive_due - now)
+        if self._keepalives_due:
+            sleep = min(sleep, self._keepalives_due[0][0] - now)
         return max(0.0, sleep)
 
     def _drain_wakeups(self) -> None:
@@ -405,7 +407,8 @@ class EventHub:
             self.pool.submit(functools.partial(self._dropped, pump, stream, exc))
             return
         self._follows[pump] = _Follow(pump, stream, fd, watched)
-        self._keepalive_due = 0.0  # its first keepalive is due now
+        follow = self._follows[pump]
+        heapq.heappush(self._keepalives_due, (0.0, next(self._tie), follow))  # its first is due now
         ready.add(pump)  # frames may have arrived with the handshake
 
     def _unfollow(self, follow: _Follow) -> None:
@@ -458,13 +461,15 @@ class EventHub:
                 self.pool.submit(functools.partial(self._connect, pump))
 
     def _keepalives(self, now: float, ready: Set[EventPump]) -> None:
-        if now < self._keepalive_due:
-            return
-        soonest = now + _MAX_SLEEP
-        for follow in list(self._follows.values()):
-            if follow.next_keepalive > now + _KEEPALIVE_SLACK:
-                soonest = min(soonest, follow.next_keepalive)
-                continue
+        # Only the streams whose keepalive is due: a pass over every stream would cost each
+        # loop of the hub time in proportion to the chats followed.
+        heap = self._keepalives_due
+        due: List[_Follow] = []
+        while heap and heap[0][0] <= now + _KEEPALIVE_SLACK:
+            follow = heapq.heappop(heap)[2]
+            if self._follows.get(follow.pump) is follow:
+                due.append(follow)
+        for follow in due:
             keepalive = getattr(follow.stream, "keepalive", None)
             try:
                 wait = keepalive() if follow.watched and callable(keepalive) else _POLL_INTERVAL
@@ -472,8 +477,6 @@ class EventHub:
                 self._unfollow(follow)
                 self.pool.submit(functools.partial(self._dropped, follow.pump, follow.stream, exc))
                 continue
-            follow.next_keepalive = now + wait
-            soonest = min(soonest, follow.next_keepalive)
+            heapq.heappush(heap, (now + wait, next(self._tie), follow))
             if follow.fd is None:
                 ready.add(follow.pump)  # no descriptor: look now and then for what time brings
-        self._keepalive_due = soonest
