@@ -56,8 +56,9 @@ QUEUE_MENU = 12
 
 
 def _serve() -> None:
-    """Serve a sandbox; on ``go SECONDS RATE`` from stdin, answer the open chats in turn,
-    ``RATE`` replies a second for that long, then print ``sent {chat_id: replies}`` as JSON."""
+    """Serve a sandbox. Commands on stdin: ``assign`` gives every open chat an agent (then
+    prints ``{"assigned": chats}``); ``go SECONDS RATE`` answers the open chats in turn,
+    ``RATE`` replies a second for that long, then prints ``{"sent": {chat_id: replies}}``."""
     from ugsdk.sandbox import Sandbox
     from ugsdk.sandbox.server import serve
 
@@ -65,7 +66,9 @@ def _serve() -> None:
     with serve(sandbox) as server:
         print(json.dumps({"url": server.url, "secret": sandbox.company_secret, "company": sandbox.company_id}), flush=True)
         for line in sys.stdin:
-            if line.startswith("go "):
+            if line.startswith("assign"):
+                print(json.dumps({"assigned": _assign(sandbox)}), flush=True)
+            elif line.startswith("go "):
                 _, seconds, rate = line.split()
                 sent = _answer(sandbox, float(seconds), float(rate))
                 print(json.dumps({"sent": sent}), flush=True)
@@ -73,13 +76,22 @@ def _serve() -> None:
                 return
 
 
-def _answer(sandbox: Any, seconds: float, rate: float) -> Dict[int, int]:
-    chats = [chat_id for chat_id, view in sandbox.chats.items() if not view.chat.status.is_ended]
+def _open_chats(sandbox: Any) -> List[int]:
+    return [chat_id for chat_id, view in sandbox.chats.items() if not view.chat.status.is_ended]
+
+
+def _assign(sandbox: Any) -> int:
+    chats = _open_chats(sandbox)
     for chat_id in chats:
         sandbox.assign_agent(chat_id)
     # Every chat just had an agent join at once (a burst no real traffic has): let the
-    # clients take those events before the measured replies begin.
-    time.sleep(1.0)
+    # clients take those events before the measured replies begin (a few events a chat).
+    time.sleep(1.0 + len(chats) / 500)
+    return len(chats)
+
+
+def _answer(sandbox: Any, seconds: float, rate: float) -> Dict[int, int]:
+    chats = _open_chats(sandbox)
     sent: Dict[int, int] = collections.Counter()
     if not chats:
         return {}
@@ -105,6 +117,12 @@ class _Server:
         assert self.proc.stdout is not None
         hello = json.loads(self.proc.stdout.readline())
         self.url, self.secret, self.company = hello["url"], hello["secret"], hello["company"]
+
+    def assign(self) -> None:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("assign\n")
+        self.proc.stdin.flush()
+        json.loads(self.proc.stdout.readline())
 
     def answer_for(self, seconds: float, rate: float) -> Dict[int, int]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -159,9 +177,11 @@ def _follow(
     rss_before = rss_bytes()
     clients: List[ugsdk.Client] = []
     unblock = threading.Event()
+    entered = threading.Semaphore(0)
     blocked_chats: Set[int] = set()
 
     def block(_: Any) -> None:
+        entered.release()
         unblock.wait()
 
     try:
@@ -174,7 +194,7 @@ def _follow(
                 timeout=30.0,
                 hub=hub,
             )
-            client.on("chat.message", block)  # the agent's first message blocks it for good
+            client.on("chat.memberJoined", block)  # the agent's arrival blocks it for good
             blocked_chats.add(client.create_chat(menu_id=QUEUE_MENU).id)
             clients.append(client)
         for n in range(chats):
@@ -191,6 +211,12 @@ def _follow(
             client.create_chat(menu_id=QUEUE_MENU)
             clients.append(client)
             run.max_threads = max(run.max_threads, threading.active_count())
+        server.assign()
+        for _ in range(blocked):
+            if not entered.acquire(timeout=30.0):
+                raise RuntimeError("the blocked listeners were never called")
+        if blocked:
+            time.sleep(1.0)  # measure the steady state: every blocked listener holds its thread
         sent: Dict[int, int] = {}
         rate = min(RATE, float(chats + blocked))
         answering = threading.Thread(target=lambda: sent.update(server.answer_for(seconds, rate)), daemon=True)

@@ -68,6 +68,8 @@ _KEEPALIVE_SLACK = 0.01
 _IDLE_EXIT = 1.0
 #: The longest the hub thread sleeps: it also checks the pool for stalled threads.
 _MAX_SLEEP = 0.25
+#: How often the pool is checked for stalled threads while jobs wait.
+_STALL_CHECK = 0.05
 
 class _Follow:
     """One stream the hub reads: its pump, and when it needs its keepalive next."""
@@ -357,6 +359,8 @@ class EventHub:
                 sleep = min(sleep, self._timers[0][0] - now)
         if self._keepalives_due:
             sleep = min(sleep, self._keepalives_due[0][0] - now)
+        if self.pool.waiting:
+            sleep = min(sleep, _STALL_CHECK)  # jobs wait: look soon whether the pool is stuck
         return max(0.0, sleep)
 
     def _drain_wakeups(self) -> None:
