@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from typing import Any, Callable, Iterator, List, Optional, Tuple, Union
 
 import pytest
 
-from ugsdk.dispatch import Dispatcher
+from ugsdk.dispatch import Dispatcher, ListenerBlockedError
 from ugsdk.errors import DecodeError, EventStreamClosed
 from ugsdk.events import Event
 from ugsdk.hub import EventHub
@@ -274,3 +275,35 @@ def test_a_refused_open_is_retried_and_reported_from_the_second(make_pump: Calla
     host.wait(lambda: any(seq == 1 for seq, _ in host.names()))
     assert host.opened == [0, 0, 0]
     assert [str(e) for e in host.errors] == ["refused again"]
+
+
+def test_a_listener_stuck_on_a_hub_is_reported_once_on_the_dispatcher_after_it_returns() -> None:
+    release = threading.Event()
+    entered = threading.Event()
+
+    class BlockingHost(FakeHost):
+        def deliver(self, event: Event) -> None:
+            if event.seq == 1:
+                entered.set()
+                release.wait(WAIT)
+            super().deliver(event)
+
+    host = BlockingHost()
+    hub = EventHub(workers=1)
+    dispatcher = Dispatcher(pool=hub.pool, stuck_after=0.2)
+    host.dispatcher = dispatcher
+    pump = EventPump(host, dispatcher, 7, reconnect=FAST, hub=hub)
+    pump.start()
+    try:
+        host.stream(0).push(frame(1))
+        assert entered.wait(WAIT)
+        host.stream(0).push(frame(2))
+        # The hub checks its pool while following: the stuck task is noticed, not yet told.
+        assert wait_until(lambda: dispatcher.busy_for(time.monotonic()) >= 0.5)
+        assert host.errors == []
+    finally:
+        release.set()
+    host.wait(lambda: len(host.errors) == 1 and any(seq == 2 for seq, _ in host.names()))
+    assert isinstance(host.errors[0], ListenerBlockedError)
+    assert host.off_dispatcher == 0
+    assert pump.stop(WAIT) and hub.close(WAIT)
