@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 
 import attrs
 
+from . import _forksafe
 from ._version import __version__
 from .auth import Authenticate, TokenCache, token_from_result, unverified_claims
 from ._logging import body_text, log_bodies, masked_header_text
@@ -484,9 +485,13 @@ class TransportSlot:
 # machine) and seeded again in a forked child, so that no two processes draw the same keys.
 # Never the random module's shared generator: an app that calls random.seed() would make
 # keys repeat.
-_KEYS = random.Random(os.urandom(32))
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=lambda: _KEYS.seed(os.urandom(32)))
+class _Keys(random.Random):
+    def _after_fork(self) -> None:
+        self.seed(os.urandom(32))
+
+
+_KEYS = _Keys(os.urandom(32))
+_forksafe.register(_KEYS, "_after_fork")
 
 
 def new_idempotency_key() -> str:

@@ -24,7 +24,9 @@ Threading model::
   connection (and renewing the token first), looking at the chat after a drop, and the
   clients' dispatchers, each taking turns so that one client's listeners still run one at a
   time and in order. A listener that blocks holds one pool thread, and the pool starts
-  another in its place: it never delays another client's events.
+  another in its place: it never delays another client's events. Threads held by blocked
+  listeners are lent to them (they do not count towards ``max_threads``), and a listener
+  blocked for a few seconds is reported to its client's ``error`` listeners once it returns.
 
 Everything a pump promises holds on a hub too (resume after drops, gap filling, token
 renewal, a bounded ``destroy()``): the hub drives the same steps a reader thread does.
@@ -39,19 +41,18 @@ import functools
 import heapq
 import itertools
 import logging
-import os
 import selectors
 import socket
 import threading
 import time
-import weakref
 from typing import Callable, Deque, Dict, List, Optional, Set, Tuple
 
-from .dispatch import mark_library_thread
+from . import _forksafe
 from .errors import ValidationError
 from .live import EventPump
 from .transports.base import EventStream
-from .workpool import WorkerPool
+from .validation import check_count, check_seconds
+from .workpool import WorkerPool, mark_library_thread
 
 __all__ = ["EventHub"]
 
@@ -61,36 +62,25 @@ log = logging.getLogger("ugsdk.events")
 _READ_BUDGET = 32
 #: How often a stream that can neither be watched nor wake the hub is asked for frames.
 _POLL_INTERVAL = 0.05
-#: Keepalives due this soon are done together, so a pass over the streams is rarely needed.
-_KEEPALIVE_SLACK = 0.25
+#: Keepalives due this soon are done in the same pass.
+_KEEPALIVE_SLACK = 0.01
 #: Seconds the hub thread waits with nothing to follow before it ends.
 _IDLE_EXIT = 1.0
 #: The longest the hub thread sleeps: it also checks the pool for stalled threads.
 _MAX_SLEEP = 0.25
-
-_hubs: "weakref.WeakSet[EventHub]" = weakref.WeakSet()
-
-
-def _reset_hubs_in_child() -> None:
-    for hub in list(_hubs):
-        hub._after_fork()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_hubs_in_child)
-
+#: How often the pool is checked for stalled threads while jobs wait.
+_STALL_CHECK = 0.05
 
 class _Follow:
     """One stream the hub reads: its pump, and when it needs its keepalive next."""
 
-    __slots__ = ("pump", "stream", "fd", "next_keepalive", "watched", "read")
+    __slots__ = ("pump", "stream", "fd", "watched", "read")
 
     def __init__(self, pump: EventPump, stream: EventStream, fd: Optional[int], watched: bool) -> None:
         self.pump = pump
         self.stream = stream
         self.fd = fd
         self.watched = watched  # the stream says when it has news (a descriptor, or wake())
-        self.next_keepalive = 0.0
         #: Returns the next frame if one is there, without waiting.
         self.read: Callable[[], Optional[str]] = (
             getattr(stream, "recv_nowait") if watched else functools.partial(stream.recv, 0.0)
@@ -114,8 +104,6 @@ class EventHub:
     """
 
     def __init__(self, *, workers: int = 4, max_threads: int = 32) -> None:
-        from .validation import check_count
-
         check_count(workers, "workers", minimum=1)
         check_count(max_threads, "max_threads", minimum=1)
         if workers > 256:
@@ -137,8 +125,10 @@ class EventHub:
         self._wake_w: Optional[socket.socket] = None
         self._wake_sent = False
         self._closing = False  # close() is waiting: the thread ends as soon as it is idle
-        self._keepalive_due = 0.0  # hub thread: the soonest keepalive of any stream
-        _hubs.add(self)
+        # Hub thread: when each stream needs its keepalive next, soonest first. A stream
+        # let go leaves its entry behind, dropped when it comes up (cheaper than removing).
+        self._keepalives_due: List[Tuple[float, int, _Follow]] = []
+        _forksafe.register(self, "_after_fork")
 
     # -- what pumps call ------------------------------------------------------------------
 
@@ -154,6 +144,11 @@ class EventHub:
             if pump not in self._pumps:
                 return  # already let go: nothing of it is left here
         self._command("release", pump, None)
+
+    def join(self, pump: EventPump, timeout: float) -> bool:
+        """Nothing to wait for: the hub's steps of a released pump end on their own and run
+        nothing of the pump's any more (they check :attr:`EventPump.stopping`)."""
+        return True
 
     # -- state ----------------------------------------------------------------------------
 
@@ -181,8 +176,6 @@ class EventHub:
         Raises:
             ValidationError: ``timeout`` is not a number of seconds.
         """
-        from .validation import check_seconds
-
         deadline = time.monotonic() + (check_seconds(timeout, "timeout") or 0.0)
         with self._lock:
             pumps = list(self._pumps)
@@ -292,11 +285,13 @@ class EventHub:
 
     def _after_fork(self) -> None:
         # In a forked child: the threads are gone, and the selector and streams are the
-        # parent's. Start from nothing; the child's clients start their own pumps.
+        # parent's. Start from nothing, closing no stream (that would write on the parent's
+        # sockets); the child's clients start their own pumps.
         self._lock = threading.Lock()
         self._pumps, self._follows, self._woken = set(), {}, set()
         self._commands.clear()
         self._timers = []
+        self._keepalives_due = []
         self._thread = None
         self._close_selector()
 
@@ -362,8 +357,10 @@ class EventHub:
         with self._lock:
             if self._timers:
                 sleep = min(sleep, self._timers[0][0] - now)
-        if self._follows:
-            sleep = min(sleep, self._keepalive_due - now)
+        if self._keepalives_due:
+            sleep = min(sleep, self._keepalives_due[0][0] - now)
+        if self.pool.waiting:
+            sleep = min(sleep, _STALL_CHECK)  # jobs wait: look soon whether the pool is stuck
         return max(0.0, sleep)
 
     def _drain_wakeups(self) -> None:
@@ -414,7 +411,8 @@ class EventHub:
             self.pool.submit(functools.partial(self._dropped, pump, stream, exc))
             return
         self._follows[pump] = _Follow(pump, stream, fd, watched)
-        self._keepalive_due = 0.0  # its first keepalive is due now
+        follow = self._follows[pump]
+        heapq.heappush(self._keepalives_due, (0.0, next(self._tie), follow))  # its first is due now
         ready.add(pump)  # frames may have arrived with the handshake
 
     def _unfollow(self, follow: _Follow) -> None:
@@ -467,13 +465,15 @@ class EventHub:
                 self.pool.submit(functools.partial(self._connect, pump))
 
     def _keepalives(self, now: float, ready: Set[EventPump]) -> None:
-        if now < self._keepalive_due:
-            return
-        soonest = now + _MAX_SLEEP
-        for follow in list(self._follows.values()):
-            if follow.next_keepalive > now + _KEEPALIVE_SLACK:
-                soonest = min(soonest, follow.next_keepalive)
-                continue
+        # Only the streams whose keepalive is due: a pass over every stream would cost each
+        # loop of the hub time in proportion to the chats followed.
+        heap = self._keepalives_due
+        due: List[_Follow] = []
+        while heap and heap[0][0] <= now + _KEEPALIVE_SLACK:
+            follow = heapq.heappop(heap)[2]
+            if self._follows.get(follow.pump) is follow:
+                due.append(follow)
+        for follow in due:
             keepalive = getattr(follow.stream, "keepalive", None)
             try:
                 wait = keepalive() if follow.watched and callable(keepalive) else _POLL_INTERVAL
@@ -481,8 +481,6 @@ class EventHub:
                 self._unfollow(follow)
                 self.pool.submit(functools.partial(self._dropped, follow.pump, follow.stream, exc))
                 continue
-            follow.next_keepalive = now + wait
-            soonest = min(soonest, follow.next_keepalive)
+            heapq.heappush(heap, (now + wait, next(self._tie), follow))
             if follow.fd is None:
                 ready.add(follow.pump)  # no descriptor: look now and then for what time brings
-        self._keepalive_due = soonest

@@ -1,13 +1,19 @@
-"""The live events pump: a reader thread, the client's dispatcher, and exactly-once delivery.
+"""The live events pump: a driver that reads, the client's dispatcher, and exactly-once delivery.
 
 Threading model::
 
-    transport EventStream --recv--> [reader thread] --typed messages--> [client dispatcher] --> listeners
+    transport EventStream --recv--> [driver] ----typed messages--> [client dispatcher] --> listeners
                                      reconnects, dedupes                 decodes, updates the chat,
                                      by seq, spots gaps                  backfills gaps, calls each
                                                                          listener in seq order
 
-The reader only reads frames and hands them on, so a slow listener never stalls the socket
+The pump's reading side is a set of steps (:meth:`EventPump.open_step`,
+:meth:`EventPump.take_text`, :meth:`EventPump.dropped_step`, :meth:`EventPump.reader_done`)
+that a :class:`PumpDriver` runs: a :class:`ReaderThread` of the pump's own by default, or a
+shared driver given to the pump (an :class:`~ugsdk.hub.EventHub`, which runs many pumps'
+steps on a few threads). This module knows only the interface.
+
+The driver only reads frames and hands them on, so a slow listener never stalls the socket
 (pings keep flowing). The dispatcher (:mod:`ugsdk.dispatch`, one per client) runs one thing at
 a time, in order, with the client's other events; a listener that raises is logged and
 reported to the error listeners, and delivery goes on.
@@ -21,11 +27,8 @@ the missed messages and the chat over HTTP before going on, and remembers the hi
 ``index`` it delivered, so a message is never delivered twice either way.
 
 Nothing here starts at import or in a constructor: threads start in :meth:`EventPump.start`,
-and a pump inherited through ``fork()`` is dead in the child, whose client starts its own.
-
-A pump given an :class:`~ugsdk.hub.EventHub` has no reader thread: the hub drives the same
-steps (:meth:`EventPump.open_step`, :meth:`EventPump.take_text`,
-:meth:`EventPump.dropped_step`) from its one selector thread and its pool.
+and a pump inherited through ``fork()`` is dead in the child, whose client starts its own;
+stopping it there only drops the child's copy of the connection (the parent's goes on).
 """
 
 from __future__ import annotations
@@ -33,29 +36,26 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import queue
 import random
 import threading
 import time
-import weakref
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Protocol, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple, Union
 
 import attrs
 
+from . import _forksafe
 from . import events as ev
-from .dispatch import Dispatcher, mark_library_thread
+from .dispatch import Dispatcher, ListenerBlockedError, mark_library_thread
 from .errors import DecodeError, EventStreamClosed, FeedOverflowError, UgsdkError
 from .events import Event
 from .models import Chat, CobrowseSession, Identity, Message
 from .retry import backoff_delay
 from .serde import structure
 from .transports.base import EventStream
+from .validation import check_count, check_seconds
 
-if TYPE_CHECKING:  # the hub imports this module
-    from .hub import EventHub
-
-__all__ = ["ReconnectPolicy", "PumpHost", "EventPump", "EventFeed", "CHAT_PAYLOAD_EVENTS", "IDENTITY_EVENTS"]
+__all__ = ["ReconnectPolicy", "PumpHost", "PumpDriver", "ReaderThread", "EventPump", "EventFeed", "CHAT_PAYLOAD_EVENTS", "IDENTITY_EVENTS"]
 
 log = logging.getLogger("ugsdk.events")
 
@@ -87,8 +87,6 @@ class ReconnectPolicy:
     max_attempts: Optional[int] = None
 
     def __attrs_post_init__(self) -> None:
-        from .validation import check_count, check_seconds
-
         check_seconds(self.base, "base")
         check_seconds(self.cap, "cap")
         if self.max_attempts is not None:
@@ -132,6 +130,33 @@ class PumpHost(Protocol):
 
     def pump_finished(self, pump: "EventPump") -> None:
         """The pump delivers nothing more (the chat ended, is unknown, or it was stopped)."""
+        ...
+
+
+class PumpDriver(Protocol):
+    """What runs a pump's reading steps: a :class:`ReaderThread`, or an
+    :class:`~ugsdk.hub.EventHub` shared by many pumps.
+
+    A driver runs one step of a pump at a time, hands the frames it reads to
+    :meth:`EventPump.take_text`, and calls :meth:`EventPump.reader_done` (or
+    :meth:`EventPump.reader_failed`) once it lets the pump go.
+    """
+
+    def attach(self, pump: "EventPump") -> None:
+        """Start driving ``pump`` (called once, by :meth:`EventPump.start`)."""
+        ...
+
+    def release(self, pump: "EventPump") -> None:
+        """Stop reading ``pump``'s stream and close it; returns at once (called by
+        :meth:`EventPump.stop`, from any thread)."""
+        ...
+
+    def join(self, pump: "EventPump", timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until no step of ``pump`` runs any more.
+
+        Returns:
+            True when the driver has let the pump go.
+        """
         ...
 
 
@@ -185,29 +210,16 @@ class Stopped:
 
 PumpMessage = Union[Connected, Disconnected, Frame, Gap, Closed, Failure, Stopped]
 
-_live_pumps: "weakref.WeakSet[EventPump]" = weakref.WeakSet()
-
 #: The largest believable step between two frames' seq; beyond it a frame is corrupt.
 MAX_SEQ_JUMP = 100_000
-
-
-def _forget_pumps_in_child() -> None:
-    # Threads do not survive fork(): mark every inherited pump dead so its client starts anew.
-    for pump in list(_live_pumps):
-        pump._forked = True
-    _live_pumps.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pumps_in_child)
 
 
 class EventPump:
     """Delivers one chat's live events to its host, exactly once and in order.
 
-    The reader thread is the pump's own; everything that reaches listeners runs as a task
-    on the client's :class:`~ugsdk.dispatch.Dispatcher`, in turn with the client's other
-    events.
+    Its driver reads (a :class:`ReaderThread` of its own unless ``hub`` is given);
+    everything that reaches listeners runs as a task on the client's
+    :class:`~ugsdk.dispatch.Dispatcher`, in turn with the client's other events.
 
     Args:
         host: the chat session (see :class:`PumpHost`).
@@ -215,10 +227,10 @@ class EventPump:
         chat_id: the chat to follow.
         after: deliver events with a greater ``seq`` (0 = the chat's whole history).
         reconnect: waits between reconnection attempts.
-        recv_timeout: how long one ``recv`` waits; bounds how soon a stop is noticed when a
-            transport cannot be woken by ``close()``.
-        hub: follow the stream on this shared :class:`~ugsdk.hub.EventHub` instead of a
-            reader thread of the pump's own.
+        recv_timeout: how long one ``recv`` of a :class:`ReaderThread` waits; bounds how soon
+            a stop is noticed when a transport cannot be woken by ``close()``.
+        hub: a shared driver (an :class:`~ugsdk.hub.EventHub`) instead of a reader thread of
+            the pump's own.
     """
 
     def __init__(
@@ -230,7 +242,7 @@ class EventPump:
         after: int = 0,
         reconnect: ReconnectPolicy = ReconnectPolicy(),
         recv_timeout: float = 1.0,
-        hub: Optional["EventHub"] = None,
+        hub: Optional[PumpDriver] = None,
     ) -> None:
         self.host = host
         self.dispatcher = dispatcher
@@ -249,8 +261,7 @@ class EventPump:
         self._refusals = 0  # reader side: failed openings in a row
         self._saw_ended = False  # reader side: a chat.ended frame was handed on
         self._connected = False  # dispatcher side: chat.connected delivered, not yet disconnected
-        self._reader: Optional[threading.Thread] = None
-        self._hub = hub
+        self._driver = hub  # a ReaderThread of its own is made in start() when None
         self._started = False
         self._stop_sent = False
         self._forked = False
@@ -268,21 +279,23 @@ class EventPump:
     # -- control --------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start reading (once): on a reader thread of its own, or on the hub."""
+        """Start reading (once): on a reader thread of its own, or on the shared driver."""
         with self._lock:
             if self._started:
                 return
             self._started = True
-            if self._hub is None:
-                self._reader = threading.Thread(
-                    target=self._read_loop, name=f"ugsdk-chat-{self.chat_id}-reader", daemon=True
-                )
-        _live_pumps.add(self)
-        if self._hub is not None:
-            self._hub.attach(self)
-        else:
-            assert self._reader is not None
-            self._reader.start()
+            if self._driver is None:
+                self._driver = ReaderThread()
+            driver = self._driver
+        _forksafe.register(self, "_after_fork")
+        self.dispatcher.on_stuck = self._report_stuck
+        driver.attach(self)
+
+    def _after_fork(self) -> None:
+        # In a forked child: no driver runs this pump here, and its connection is the
+        # parent's. Mark it dead, so its client starts a pump of its own.
+        self._forked = True
+        self._lock = threading.Lock()
 
     @property
     def alive(self) -> bool:
@@ -315,22 +328,18 @@ class EventPump:
             pump finishes as soon as the listener returns, and delivers nothing more).
         """
         self._stopping.set()
-        if self._hub is not None:
-            # The hub closes the stream on its reading thread, where the socket is watched.
-            self._hub.release(self)
-        else:
-            with self._lock:
-                stream = self._stream
-            if stream is not None:
-                _close_quietly(stream)
+        driver = self._driver
+        if self._forked:
+            # The connection is the parent's too: closing it here only drops this process's
+            # descriptor (streams know the process they were opened in).
+            self.close_stream()
+        elif driver is not None:
+            driver.release(self)
         self._send_stop()
-        if self._forked or not self._started:
+        if self._forked or driver is None:
             return True
         deadline = time.monotonic() + max(0.0, timeout)
-        reader = self._reader
-        if reader is not None and reader is not threading.current_thread():
-            reader.join(max(0.0, deadline - time.monotonic()))
-        reader_gone = reader is None or not reader.is_alive()
+        reader_gone = driver.join(self, max(0.0, deadline - time.monotonic()))
         if self.dispatcher.on_dispatcher:
             return reader_gone
         finished = self.finished.wait(max(0.0, deadline - time.monotonic()))
@@ -351,12 +360,28 @@ class EventPump:
             self._stop_sent = True
         self._post(Stopped())
 
+    def close_stream(self) -> None:
+        """Close the open connection, if any (from any thread: a blocked ``recv`` wakes)."""
+        with self._lock:
+            stream = self._stream
+        if stream is not None:
+            _close_quietly(stream)
+
+    def _report_stuck(self, seconds: float) -> None:
+        # On the dispatcher, once the blocked listener returned: tell the error listeners.
+        if self.finished.is_set():
+            return
+        error = ListenerBlockedError(
+            f"a listener held this client's events for {seconds:.1f}s; the events behind it waited"
+        )
+        self.host.report(error, Event("error", None, chat_id=self.chat_id))
+
     # -- the reader's steps ---------------------------------------------------------------
     #
-    # The same steps serve both drivers: the pump's own reader thread (below) and a shared
-    # EventHub (ugsdk.hub), which runs the blocking ones (opening, looking at the chat after
-    # a drop) on its pool and feeds frames to take_text() from its one reading thread. A
-    # pump is in one step at a time, so the reader-side fields need no lock.
+    # Every driver runs these: the pump's own ReaderThread (below) and a shared EventHub,
+    # which runs the blocking ones (opening, looking at the chat after a drop) on its pool
+    # and feeds frames to take_text() from its one reading thread. A driver runs one step
+    # of a pump at a time, so the reader-side fields need no lock.
 
     def open_step(self) -> Tuple[Optional[EventStream], Optional[float]]:
         """Open a connection (blocking).
@@ -443,36 +468,13 @@ class EventPump:
         """Whether the pump was told to stop (its driver lets it go)."""
         return self._stopping.is_set()
 
-    # -- the pump's own reader thread -----------------------------------------------------
+    def wait_stopping(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a stop (a driver's wait before reconnecting).
 
-    def _read_loop(self) -> None:
-        mark_library_thread()
-        try:
-            while not self._stopping.is_set():
-                stream, delay = self.open_step()
-                if stream is not None:
-                    try:
-                        self._read_stream(stream)  # returns only once the pump is stopping
-                    except Exception as exc:  # dropped, or a transport that broke its contract
-                        delay = self.dropped_step(stream, exc)
-                    else:
-                        with self._lock:
-                            self._stream = None
-                        _close_quietly(stream)
-                        return
-                if delay is None or (delay > 0 and self._stopping.wait(delay)):
-                    return
-        except Exception as exc:  # never die silently: report and stop cleanly
-            self.reader_failed(exc)
-        finally:
-            self._send_stop()
-
-    def _read_stream(self, stream: EventStream) -> None:
-        """Read frames until the stream fails (raises) or the pump stops."""
-        while not self._stopping.is_set():
-            text = stream.recv(self.recv_timeout)
-            if text is not None:
-                self.take_text(text)
+        Returns:
+            True when the pump was told to stop.
+        """
+        return self._stopping.wait(timeout)
 
     def _recover(self, error: BaseException) -> Optional[float]:
         """After a refused or lost connection: seconds to wait before connecting again
@@ -627,6 +629,61 @@ class EventPump:
     def __repr__(self) -> str:
         state = "alive" if self.alive else f"stopped ({self.reason or 'by the client'})"
         return f"<EventPump chat={self.chat_id} delivered_seq={self._delivered_seq} {state}>"
+
+
+class ReaderThread:
+    """The driver of one pump on a thread of its own (a client without a hub)."""
+
+    def __init__(self) -> None:
+        self._thread: Optional[threading.Thread] = None
+
+    def attach(self, pump: EventPump) -> None:
+        """Start the thread that reads ``pump``'s stream."""
+        self._thread = threading.Thread(
+            target=self._run, args=(pump,), name=f"ugsdk-chat-{pump.chat_id}-reader", daemon=True
+        )
+        self._thread.start()
+
+    def release(self, pump: EventPump) -> None:
+        """Close the stream, which wakes the thread if it is waiting for a frame."""
+        pump.close_stream()
+
+    def join(self, pump: EventPump, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the thread to end (not when called from it)."""
+        thread = self._thread
+        if thread is None:
+            return True
+        if thread is not threading.current_thread():
+            thread.join(timeout)
+        return not thread.is_alive()
+
+    def _run(self, pump: EventPump) -> None:
+        mark_library_thread()
+        try:
+            while not pump.stopping:
+                stream, delay = pump.open_step()
+                if stream is not None:
+                    try:
+                        self._read(pump, stream)  # returns only once the pump is stopping
+                    except Exception as exc:  # dropped, or a transport that broke its contract
+                        delay = pump.dropped_step(stream, exc)
+                    else:
+                        pump.close_stream()
+                        return
+                if delay is None or (delay > 0 and pump.wait_stopping(delay)):
+                    return
+        except Exception as exc:  # never die silently: report and stop cleanly
+            pump.reader_failed(exc)
+        finally:
+            pump.reader_done()
+
+    @staticmethod
+    def _read(pump: EventPump, stream: EventStream) -> None:
+        """Read frames until the stream fails (raises) or the pump stops."""
+        while not pump.stopping:
+            text = stream.recv(pump.recv_timeout)
+            if text is not None:
+                pump.take_text(text)
 
 
 def _parse_frame(text: str) -> Optional[Frame]:

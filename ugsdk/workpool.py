@@ -3,44 +3,59 @@
 It serves an :class:`~ugsdk.hub.EventHub`: the dispatchers of the hub's clients take turns on
 it (each client's listeners still run one at a time, see :mod:`ugsdk.dispatch`), and so do
 the blocking steps of following a chat (opening a connection, looking at a chat after a
-drop).
+drop). A client without a hub has a pool of one thread for its dispatcher.
 
 One job that does not return (a listener stuck on a lock, a slow HTTP call) must not hold up
 the others' events, so a thread busy with one job for longer than ``stall_after`` seconds no
-longer counts: while jobs wait, another thread is started in its place, up to
-``max_threads``. Threads start on first need and end after ``idle_exit`` seconds without
-work; a pool inherited through ``fork()`` starts afresh in the child.
+longer counts as healthy: while jobs wait, another thread is started in its place, up to
+``max_threads``. A thread held that long by one task of a dispatcher (a user's listener) is
+lent to it and does not count towards ``max_threads`` either: however many listeners block,
+the other clients' turns still find threads, and each blocked listener costs the one thread
+it sits on. Threads start on first need and end after ``idle_exit`` seconds without work; a
+pool inherited through ``fork()`` starts afresh in the child.
 """
 
 from __future__ import annotations
 
 import collections
 import logging
-import os
 import threading
 import time
-import weakref
-from typing import Callable, Deque, Dict, List
+from typing import Callable, Deque, Dict, List, Optional, Protocol, Tuple
 
-from .dispatch import mark_library_thread
+from . import _forksafe
 
-__all__ = ["WorkerPool", "Job"]
+__all__ = ["WorkerPool", "Job", "Turns", "mark_library_thread", "on_library_thread"]
 
 log = logging.getLogger("ugsdk.events")
 
 #: One unit of work: a dispatcher's turn, or a step of following a chat.
 Job = Callable[[], None]
 
-_pools: "weakref.WeakSet[WorkerPool]" = weakref.WeakSet()
+_library = threading.local()
 
 
-def _reset_pools_in_child() -> None:
-    for pool in list(_pools):
-        pool._start_afresh()
+def mark_library_thread() -> None:
+    """Mark the calling thread as one of ours (a pool thread, an events reader): events it
+    emits are queued for the dispatcher instead of running listeners on it."""
+    _library.active = True
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_pools_in_child)
+def on_library_thread() -> bool:
+    """Whether the calling thread was marked with :func:`mark_library_thread`."""
+    return getattr(_library, "active", False)
+
+
+class Turns(Protocol):
+    """What a job's owner tells the pool: a dispatcher whose turns run the users' code."""
+
+    def busy_for(self, now: float) -> float:
+        """Seconds the task running now has run (0.0 when none runs)."""
+        ...
+
+    def check_stuck(self, now: float) -> None:
+        """Called now and then while a turn of the owner runs: report a task stuck too long."""
+        ...
 
 
 class WorkerPool:
@@ -48,7 +63,8 @@ class WorkerPool:
 
     Args:
         workers: threads that run jobs side by side when none is stalled.
-        max_threads: the most threads ever, stalled ones included.
+        max_threads: the most threads ever, stalled ones included, except threads lent to
+            a dispatcher's task that blocks (see :meth:`submit`).
         stall_after: seconds after which a thread still on one job counts as stalled.
         idle_exit: seconds an idle thread waits for work before it ends.
         name: the threads' name prefix.
@@ -69,31 +85,43 @@ class WorkerPool:
         self.idle_exit = idle_exit
         self._name = name
         self._cond = threading.Condition(threading.Lock())
-        self._jobs: Deque[Job] = collections.deque()
+        self._jobs: Deque[Tuple[Job, Optional[Turns]]] = collections.deque()
         self._threads: List[threading.Thread] = []
-        self._running: Dict[threading.Thread, float] = {}  # thread -> when its job began
+        # thread -> (when its job began, the job's owner if it runs the users' code)
+        self._running: Dict[threading.Thread, Tuple[float, Optional[Turns]]] = {}
         self._closing = False
-        self._pid = os.getpid()
+        self._retiring = False  # idle threads end now rather than after idle_exit
         self._count = 0
-        _pools.add(self)
+        _forksafe.register(self, "_start_afresh")
 
     # -- submitting -----------------------------------------------------------------------
 
-    def submit(self, job: Job) -> None:
-        """Queue ``job``; it runs after every job submitted before it has started."""
+    def submit(self, job: Job, owner: Optional[Turns] = None) -> None:
+        """Queue ``job``; it runs after every job submitted before it has started.
+
+        Args:
+            job: what to run.
+            owner: the dispatcher whose turn ``job`` is. A thread held by one of its tasks
+                for longer than ``stall_after`` is lent to that task: it no longer counts
+                towards ``max_threads``, so listeners that block cannot take every thread.
+        """
         with self._cond:
-            self._after_fork()
-            self._jobs.append(job)
+            self._retiring = False
+            self._jobs.append((job, owner))
             self._grow(time.monotonic())
             self._cond.notify()
 
     def check_stalls(self) -> None:
-        """Start a thread in place of stalled ones if jobs are waiting (called periodically
-        by the hub, since a pool whose every thread is stuck cannot notice by itself)."""
+        """Start threads in place of stalled ones if jobs are waiting, and let owners report
+        tasks stuck too long (called periodically by the hub, since a pool whose every
+        thread is stuck cannot notice by itself)."""
+        now = time.monotonic()
         with self._cond:
-            self._after_fork()
             if self._jobs:
-                self._grow(time.monotonic())
+                self._grow(now)
+            owners = [owner for _, owner in self._running.values() if owner is not None]
+        for owner in owners:  # outside the lock: an owner takes its own
+            owner.check_stuck(now)
 
     @property
     def waiting(self) -> int:
@@ -107,6 +135,13 @@ class WorkerPool:
             return len(self._threads)
 
     # -- shutting down --------------------------------------------------------------------
+
+    def retire_idle(self) -> None:
+        """Let every thread end as soon as it has nothing to do, without waiting for them
+        (until the next :meth:`submit`)."""
+        with self._cond:
+            self._retiring = True
+            self._cond.notify_all()
 
     def close(self, timeout: float) -> bool:
         """Let the threads end once the queue is empty, waiting up to ``timeout`` seconds.
@@ -131,32 +166,35 @@ class WorkerPool:
 
     # -- the threads ----------------------------------------------------------------------
 
-    def _after_fork(self) -> None:
-        # Called with the lock held: a pool forked where no at-fork hook ran starts afresh.
-        if os.getpid() != self._pid:
-            self._start_afresh()
-
     def _start_afresh(self) -> None:
         # In a forked child: threads do not survive fork(), the queued jobs were the
         # parent's, and the lock may have been held by a thread that is gone.
-        self._pid = os.getpid()
         self._cond = threading.Condition(threading.Lock())
         self._threads, self._running = [], {}
         self._jobs = collections.deque()
 
     def _grow(self, now: float) -> None:
-        # Called with the lock held: start a thread if the waiting jobs have none to take them.
+        # Called with the lock held: start threads while waiting jobs have none to take them
+        # and fewer than `workers` threads are healthy (idle, or on a job for a short time).
         idle = len(self._threads) - len(self._running)
-        if len(self._jobs) <= idle:
+        waiting = len(self._jobs) - idle
+        if waiting <= 0:
             return
-        if len(self._threads) >= self.max_threads:
-            return
-        healthy = sum(1 for began in self._running.values() if now - began < self.stall_after)
-        if len(self._threads) < self.workers or healthy + idle < self.workers:
+        healthy = lent = 0
+        for began, owner in self._running.values():
+            if now - began < self.stall_after:
+                healthy += 1
+            elif owner is not None and owner.busy_for(now) >= self.stall_after:
+                lent += 1  # held by a user's listener: not ours to count
+        counted = len(self._threads) - lent
+        wanted = min(waiting, self.workers - healthy - idle)
+        while wanted > 0 and counted < self.max_threads:
             self._count += 1
             thread = threading.Thread(target=self._work, name=f"{self._name}-{self._count}", daemon=True)
             self._threads.append(thread)
             thread.start()
+            wanted -= 1
+            counted += 1
 
     def _work(self) -> None:
         mark_library_thread()
@@ -164,11 +202,11 @@ class WorkerPool:
         while True:
             with self._cond:
                 while not self._jobs:
-                    if self._closing or not self._cond.wait(self.idle_exit) and not self._jobs:
+                    if self._closing or self._retiring or not self._cond.wait(self.idle_exit) and not self._jobs:
                         self._retire(me)
                         return
-                job = self._jobs.popleft()
-                self._running[me] = time.monotonic()
+                job, owner = self._jobs.popleft()
+                self._running[me] = (time.monotonic(), owner)
             try:
                 job()
             except Exception:  # jobs guard their own failures; this one is ours

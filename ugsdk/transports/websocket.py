@@ -20,6 +20,7 @@ from urllib.parse import urlencode, urlsplit
 
 import websocket
 
+from .. import _forksafe
 from ..errors import ConnectError, EventStreamClosed, TLSError, TransportError
 from .base import Request, Timeout
 from .network import NetworkSettings
@@ -91,7 +92,9 @@ def open_websocket(
     headers = [f"{name}: {value}" for name, value in request.headers if name.lower() not in ("content-type", "accept")]
     try:
         context = settings.tls_context() if secure else None
-        ws = websocket.WebSocket(sslopt={"context": context} if context else {}, enable_multithread=True, skip_utf8_validation=False)
+        # Text frames are checked as UTF-8 by bytes.decode in _read_frame: websocket-client's
+        # own check is pure Python and cost more than the rest of reading a frame.
+        ws = websocket.WebSocket(sslopt={"context": context} if context else {}, enable_multithread=True, skip_utf8_validation=True)
         options = settings.proxy_options(request.url)
         if options is None:
             # Connected here: websocket-client would consult the proxy environment itself.
@@ -146,6 +149,7 @@ class WebSocketEventStream:
         self._last_ping = time.monotonic()
         self._unanswered_since: Optional[float] = None  # first ping with nothing heard since
         self._closed = threading.Event()
+        self._pid = _forksafe.pid()  # the process whose socket this is
 
     def recv(self, timeout: float) -> Optional[str]:
         """The next text frame, or ``None`` after ``timeout`` seconds without one.
@@ -203,7 +207,7 @@ class WebSocketEventStream:
         Raises:
             EventStreamClosed: closed by the client, or silent too long after a ping.
         """
-        if self._closed.is_set():
+        if self._closed.is_set() or self._pid != _forksafe.pid():  # a forked child never pings
             raise EventStreamClosed("events stream closed by the client")
         now = time.monotonic()
         waiting = self._unanswered_since
@@ -233,7 +237,13 @@ class WebSocketEventStream:
         self._unanswered_since = None  # any frame at all shows the peer is there
         if opcode == websocket.ABNF.OPCODE_TEXT:
             data = frame.data if hasattr(frame, "data") else frame
-            return data.decode("utf-8") if isinstance(data, bytes) else str(data)
+            if not isinstance(data, bytes):
+                return str(data)
+            try:
+                return data.decode("utf-8")
+            except UnicodeDecodeError:
+                # What websocket-client's own check did: the connection is broken.
+                raise EventStreamClosed("events connection dropped: a text frame is not UTF-8") from None
         if opcode == websocket.ABNF.OPCODE_CLOSE:
             code, reason = _close_status(frame.data)
             self._closed.set()
@@ -258,7 +268,20 @@ class WebSocketEventStream:
             pass
 
     def close(self) -> None:
-        """Close the socket; a ``recv`` blocked in another thread returns promptly."""
+        """Close the socket; a ``recv`` blocked in another thread returns promptly.
+
+        In a process forked after the stream opened, the socket is the parent's too: only
+        this process's descriptor is dropped (no close frame, no ``shutdown()``), and the
+        parent's connection goes on.
+        """
+        if self._pid != _forksafe.pid():
+            self._closed.set()
+            self._ws.connected = False  # nothing may write on it from here on
+            try:
+                self._ws.shutdown()  # type: ignore[no-untyped-call]  # closes our descriptor only
+            except (OSError, websocket.WebSocketException):
+                pass
+            return
         if self._closed.is_set() and not self._ws.connected:
             # The server closed first: websocket-client answered its close frame but keeps
             # the socket object open until told.
