@@ -61,6 +61,6 @@ nitpick_ignore_regex += [
     (r"py:.*", r"(.*\.)?_[A-Za-z].*"),  # private names
     (r"py:.*", r"ugsdk\.transports\.cassette(\..*)?|MATCH_FIELDS|_Tape|EventLog"),
     (r"py:.*", r"ugsdk\.dispatch(\..*)?|Dispatcher|EventPump\.(start|stop)"),
-    (r"py:.*", r"EventPump\..*"),
+    (r"py:.*", r"EventPump\..*|PumpDriver|ReaderThread"),
     (r"py:.*", r"Authenticate|ugsdk\.client\.RawResponses|Fault|ugsdk\.models\.chats\.TranscriptEntry"),
 ]
