@@ -35,7 +35,28 @@ DOCS = [p for p in [ROOT / "README.rst", *sorted((ROOT / "docs").rglob("*.rst"))
 
 def test_the_readme_has_examples() -> None:
     assert "README.rst" in {p.name for p in DOCS}
-    assert "In a web app" in (ROOT / "README.rst").read_text(encoding="utf-8")
+    assert "Quickstart" in (ROOT / "README.rst").read_text(encoding="utf-8")
+
+
+def test_the_readme_stays_short() -> None:
+    lines = (ROOT / "README.rst").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 200, f"README.rst has {len(lines)} lines; move the details into docs/"
+
+
+def test_the_readme_quickstart_runs_as_written_in_a_plain_process(tmp_path: Path) -> None:
+    """The quickstart as a user saves it: its own file, its own interpreter, no stand-ins."""
+    sys.path.insert(0, str(RUNNER.parent))
+    try:
+        from docs_runner import python_blocks
+    finally:
+        sys.path.remove(str(RUNNER.parent))
+    text = (ROOT / "README.rst").read_text(encoding="utf-8")
+    code = next(code for _line, section, code in python_blocks(text) if section == "Quickstart")
+    (tmp_path / "first_chat.py").write_text(code, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    done = subprocess.run([sys.executable, "first_chat.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines()[-1] == "agent Yes, within 30 days."
 
 
 def run_examples(path: Path) -> List[Dict[str, Any]]:
