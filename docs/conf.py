@@ -28,6 +28,8 @@ extensions = [
 exclude_patterns = ["_build"]
 root_doc = "index"
 html_theme = "alabaster"
+# Flags such as --host must read as typed, not with an en dash.
+smartquotes = False
 html_static_path: list = []
 html_title = f"ugsdk {release}"
 

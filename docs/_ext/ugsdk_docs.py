@@ -94,6 +94,26 @@ def _option_line(action: argparse.Action) -> str:
     return ", ".join(option + metavar for option in action.option_strings)
 
 
+def _usage(title: str, parser: argparse.ArgumentParser, own: List[argparse.Action]) -> str:
+    """The command's usage line, the common flags folded into one mention."""
+    parts = [title]
+    if any(g.title in _COMMON_GROUPS and g._group_actions for g in parser._action_groups):
+        parts.append("[settings] [run options]")
+    for action in own:
+        if not action.option_strings:
+            continue
+        first = action.option_strings[-1] if action.option_strings[-1].startswith("--") else action.option_strings[0]
+        metavar = "" if action.nargs == 0 else " " + (action.metavar if isinstance(action.metavar, str) else action.dest.upper())
+        parts.append(f"[{first}{metavar}]")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            parts.append("COMMAND ...")
+        elif not action.option_strings:
+            name = action.metavar if isinstance(action.metavar, str) else action.dest.upper()
+            parts.append(f"{name} ..." if action.nargs in ("+", "*") else name)
+    return " ".join(parts)
+
+
 def _text(help: Any) -> str:
     return " ".join(str(help or "").replace("%(default)s", "the default").split())
 
@@ -113,16 +133,15 @@ def cli_rst(parser: argparse.ArgumentParser) -> List[str]:
         out += [f".. _cli-{'-'.join(words)}:", "", title, "~" * len(title), ""]
         if help:
             out += [_text(help)[:1].upper() + _text(help)[1:] + ".", ""]
-        usage = sub.format_usage().replace("usage: ", "", 1).rstrip()
-        out += ["::", ""] + ["    " + line for line in usage.splitlines()] + [""]
         own = list(_own_options(sub))
+        out += [".. code-block:: text", "", "    " + _usage(title, sub, own), ""]
         if own:
             out += [f".. program:: {title}", ""]
             for action in own:
                 if action.option_strings:
                     out += [f".. option:: {_option_line(action)}", "", f"   {_text(action.help)}", ""]
-                else:
-                    out += [f"``{_option_line(action)}``", f"   {_text(action.help) or 'an argument'}", ""]
+                elif action.help:
+                    out += [f"``{_option_line(action)}``", f"   {_text(action.help)}", ""]
     return out
 
 
