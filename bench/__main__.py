@@ -3,7 +3,7 @@
 Options:
     --quick          fewer rounds and events (under a minute on two cores)
     --only A,B       only these modules (names as in MODULES, e.g. ``decoding``)
-    --rst            print the table as reStructuredText too (for the README)
+    --rst            print the table as reStructuredText too (for docs/explain/performance.rst)
     --check          exit with status 1 when a goal is missed
 
 Each module measures its baseline in the same run as ugsdk's side, so ratios hold on any
