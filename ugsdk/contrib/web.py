@@ -38,7 +38,7 @@ from ..errors import (
 from ..jsonform import to_dict
 from ..store import DEFAULT_TTL, ChatStore, MemoryChatStore, check_ttl, store_key
 from ..transports.base import Transport
-from .streams import SSE_HEADERS, _frame, chat_stream, parse_last_event_id, sse_stream
+from .streams import SSE_HEADERS, _frame, chat_stream, parse_last_event_id, sse_stream, stream_hub
 
 __all__ = [
     "WebConfig",
@@ -200,17 +200,25 @@ class WebConfig:
         Args:
             user: from :func:`user_values`, or ``{"identifier": "guest-..."}`` for a guest.
             replay_history: live events start from the chat's first event (what an event
-                stream to a browser needs: it filters by ``Last-Event-ID`` itself).
+                stream to a browser needs: it filters by ``Last-Event-ID`` itself); such a
+                client follows on :func:`~ugsdk.contrib.streams.stream_hub` unless the
+                client options name a hub.
         """
         identifier = user.get("identifier")
         if not identifier:
             raise ValidationError("is required", argument="identifier")
+        stream: Dict[str, Any] = {}
+        if replay_history:
+            stream["replay_history"] = True
+            if "hub" not in self.client_options:
+                # An event stream follows its chat on the process's stream hub: no thread of its own.
+                stream["hub"] = stream_hub()
         return self.settings.client(
             authenticate=self.signer(user),
             store=self.store,
             store_key=store_key(self.company_id, identifier),
             transport=self.transport(),
-            **({"replay_history": True} if replay_history else {}),
+            **stream,
             **self.client_options,
         )
 
