@@ -94,6 +94,7 @@ class Stream:
         import queue
 
         self.items: "queue.Queue[Any]" = queue.Queue()
+        self.last_id = ""  # as EventSource keeps it: the id of the last event that had one
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
@@ -115,6 +116,8 @@ class Stream:
             assert item is not None and not isinstance(item, Exception), f"the stream ended: {item!r}"
             if "event" not in item:
                 continue
+            if "id" in item:
+                self.last_id = item["id"]
             item["json"] = json.loads(item["data"])
             if predicate(item):
                 return item  # type: ignore[no-any-return]

@@ -221,7 +221,7 @@ class _Reaper:
                 while True:
                     if not self._heap:
                         # Nothing to watch: the thread ends after a while (the next stream starts one).
-                        if not self._cond.wait(5.0) and not self._heap:
+                        if not self._cond.wait(1.0) and not self._heap:
                             self.thread = None
                             return
                         continue

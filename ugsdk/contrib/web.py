@@ -213,6 +213,10 @@ class WebConfig:
             if "hub" not in self.client_options:
                 # An event stream follows its chat on the process's stream hub: no thread of its own.
                 stream["hub"] = stream_hub()
+            if "shutdown_timeout" not in self.client_options:
+                # Letting a stream go releases its upstream socket at once; this only bounds
+                # waiting for the hub's last step, on the one thread that lets streams go.
+                stream["shutdown_timeout"] = 0.5
         return self.settings.client(
             authenticate=self.signer(user),
             store=self.store,

@@ -9,7 +9,7 @@ in, 404 for what does not exist, 409 for a conflict with the chat's state, 429 w
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Tuple
+from typing import Any, AsyncIterator, Dict, List, Optional, Tuple
 
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
@@ -83,7 +83,7 @@ def _events(request: Any, asgi: bool) -> Any:
         last = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id")
         beat, most = config.sse_heartbeat, config.sse_max_seconds
         client = stream_client(request)
-        stream: Any = (chat_stream_async(client, last, heartbeat=beat, max_seconds=most) if asgi
+        stream: Any = (_without_request_thread(chat_stream_async(client, last, heartbeat=beat, max_seconds=most)) if asgi
                        else chat_stream(client, last, heartbeat=beat, max_seconds=most))
     except Exception as exc:
         return json_error(exc)
@@ -93,6 +93,38 @@ def _events(request: Any, asgi: bool) -> Any:
     for name, value in SSE_HEADERS.items():
         response[name] = value
     return response
+
+
+async def _without_request_thread(stream: Optional[AsyncIterator[bytes]]) -> AsyncIterator[bytes]:
+    # Under ASGI, Django runs the sync parts of a request (a sync middleware's hooks, such as
+    # the session's) on a thread made for that request, kept until the response ends: for an
+    # event stream, as long as the browser stays. Once streaming starts those parts are done,
+    # so the thread is let go here (a later sync step, closing the response, makes another
+    # for that moment).
+    if stream is None:
+        return
+    _release_request_thread()
+    try:
+        async for chunk in stream:
+            yield chunk
+    finally:
+        close = getattr(stream, "aclose", None)
+        if close is not None:
+            await close()  # the stream lets its client go now, not when it is collected
+
+
+def _release_request_thread() -> None:
+    try:
+        from asgiref.sync import SyncToAsync  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+        context = SyncToAsync.thread_sensitive_context.get(None)
+        if context is None or getattr(context, "_executor", None) is not None:
+            return  # no request context, or one whose executor its caller owns
+        executor = SyncToAsync.context_to_thread_executor.pop(context, None)
+    except (ImportError, AttributeError, TypeError):  # another asgiref: the thread stays
+        return
+    if executor is not None:
+        executor.shutdown(wait=False)
 
 
 def _payload(request: Any) -> Tuple[Dict[str, Any], List[Upload]]:
