@@ -504,11 +504,18 @@ def chat_stream_async(
 async def _async_stream(protocol: _Protocol) -> AsyncIterator[bytes]:
     follow = protocol.follow
     loop = asyncio.get_running_loop()
-    woken = asyncio.Event()
+    # One future per wait, woken from the hub's threads or by a timer: no task per wait,
+    # which matters with a thousand streams on one loop.
+    waiting: List[Optional["asyncio.Future[None]"]] = [None]
+
+    def settle() -> None:
+        future = waiting[0]
+        if future is not None and not future.done():
+            future.set_result(None)
 
     def wake() -> None:
         try:
-            loop.call_soon_threadsafe(woken.set)
+            loop.call_soon_threadsafe(settle)
         except RuntimeError:
             pass  # the loop has closed: the stream is over anyway
 
@@ -516,19 +523,22 @@ async def _async_stream(protocol: _Protocol) -> AsyncIterator[bytes]:
     try:
         yield protocol.opening()
         while not protocol.done:
-            woken.clear()
+            future: "asyncio.Future[None]" = loop.create_future()
+            waiting[0] = future
             chunk = protocol.step()
             if chunk:
                 yield chunk
                 continue
             if protocol.done or follow.has_items():
                 continue
+            timer = loop.call_later(protocol.wait_time(), settle)
             try:
-                await asyncio.wait_for(woken.wait(), protocol.wait_time())
-            except asyncio.TimeoutError:
-                pass
+                await future
+            finally:
+                timer.cancel()
     finally:
         follow.waker = None
+        waiting[0] = None
         follow.release()
 
 
