@@ -37,7 +37,7 @@ if __package__ in (None, ""):  # run as a script: make the ``bench`` package imp
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import Figure, at_most, run_figures  # noqa: E402
-from bench.many_chats import QUEUE_MENU, _lost_and_doubled, _p99, _Server  # noqa: E402
+from bench.many_chats import QUEUE_MENU, _lost_and_doubled, _p99  # noqa: E402
 
 STREAMS, GTHREAD_STREAMS, SECONDS = 1000, 500, 5.0
 QUICK_STREAMS, QUICK_GTHREAD_STREAMS, QUICK_SECONDS = 200, 100, 3.0
@@ -51,6 +51,76 @@ def _more_files() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+# -- the sandbox process: agents that join on "assign" and answer on "go SECONDS" ---------
+
+
+def _serve() -> None:
+    from ugsdk.sandbox import Sandbox
+    from ugsdk.sandbox.server import serve
+
+    _more_files()
+    sandbox = Sandbox()
+    with serve(sandbox) as server:
+        print(json.dumps({"url": server.url, "secret": sandbox.company_secret, "company": sandbox.company_id}), flush=True)
+        for line in sys.stdin:
+            chats = [chat_id for chat_id, view in sandbox.chats.items() if not view.chat.status.is_ended]
+            if line.startswith("assign"):
+                for chat_id in chats:
+                    sandbox.assign_agent(chat_id)
+                print(json.dumps({"assigned": len(chats)}), flush=True)
+            elif line.startswith("go "):
+                print(json.dumps({"sent": _answer(sandbox, chats, float(line.split()[1]))}), flush=True)
+            elif line.startswith("quit"):
+                return
+
+
+def _answer(sandbox: Any, chats: List[int], seconds: float) -> Dict[int, int]:
+    # Each chat's agent answers once a second, the replies spread over the second as real
+    # traffic is, each stamped with the moment it was sent (the processes share the clock).
+    sent: Dict[int, int] = collections.Counter()
+    began = time.monotonic()
+    spacing = 1.0 / max(1, len(chats))
+    for round_no in range(int(seconds)):
+        for i, chat_id in enumerate(chats):
+            delay = began + round_no + i * spacing - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            sandbox.agent_reply(chat_id, f"{chat_id}:{round_no}:{time.time():.6f}")
+            sent[chat_id] += 1
+    return dict(sent)
+
+
+class _Server:
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "bench.web_streams", "--serve"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=_ROOT)
+        hello = self._ask(None)
+        self.url, self.secret, self.company = hello["url"], hello["secret"], hello["company"]
+
+    def _ask(self, line: Optional[str]) -> Dict[str, Any]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        if line is not None:
+            self.proc.stdin.write(line + "\n")
+            self.proc.stdin.flush()
+        return dict(json.loads(self.proc.stdout.readline()))
+
+    def assign(self) -> int:
+        return int(self._ask("assign")["assigned"])
+
+    def answer_for(self, seconds: float) -> Dict[int, int]:
+        return {int(k): v for k, v in self._ask(f"go {seconds}")["sent"].items()}
+
+    def close(self) -> None:
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.flush()
+            self.proc.wait(15)
+        except (OSError, subprocess.TimeoutExpired):  # pragma: no cover - a stuck server
+            self.proc.kill()
+            self.proc.wait(5)
 
 
 # -- the app process --------------------------------------------------------------------------
@@ -196,6 +266,7 @@ class _Browsers:
         self.seen: Dict[Tuple[int, int], int] = collections.Counter()
         self.opened = 0
         self.failed = 0
+        self.events = 0
         self.by_round: Dict[int, List[float]] = collections.defaultdict(list)
         self.writers: List[asyncio.StreamWriter] = []
 
@@ -231,6 +302,7 @@ class _Browsers:
 
     def _event(self, body: Dict[str, Any]) -> None:
         now = time.time()
+        self.events += 1
         if body["name"] == "stream.open":
             self.opened += 1
             return
@@ -275,6 +347,16 @@ async def _run_async(app: _App, server: _Server, streams: int, seconds: float) -
     most_threads = app.threads()
     if os.environ.get("BENCH_DEBUG"):
         print(await loop.run_in_executor(None, app.request, "GET", "/bench/hub", "bench"), file=sys.stderr)
+    # Every chat's agent joins at once, a burst no real traffic has: the streams take it
+    # before the measured replies begin (until no event came for half a second, 20 s at most).
+    await loop.run_in_executor(None, server.assign)
+    settle_until = time.monotonic() + 20.0
+    while time.monotonic() < settle_until:
+        before = browsers.events
+        await asyncio.sleep(0.5)
+        most_threads = max(most_threads, app.threads())
+        if browsers.events == before:
+            break
     answering = loop.run_in_executor(None, server.answer_for, seconds)
     while not answering.done():
         await asyncio.sleep(0.1)
@@ -314,6 +396,12 @@ def _side(kind: str, streams: int, seconds: float) -> Dict[str, Any]:
         app = _App(kind, server)
         try:
             _start_chats(app, [f"u{n}" for n in range(streams)])
+            try:  # the browsers' side is measured, not its cost: the fastest loop there is
+                import uvloop
+
+                uvloop.install()
+            except ImportError:
+                pass
             return asyncio.run(_run_async(app, server, streams, seconds))
         finally:
             app.close()
@@ -357,6 +445,9 @@ def figures(quick: bool = False) -> List[Figure]:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if "--serve" in args:
+        _serve()
+        return 0
     if "--app" in args:
         at = args.index("--app")
         _app(args[at + 1], args[at + 2], args[at + 3], args[at + 4])

@@ -303,3 +303,27 @@ def test_the_poll_wait_is_strict() -> None:
         with pytest.raises(ugsdk.ValidationError) as info:
             streams.parse_wait(bad)
         assert info.value.argument == "wait"
+
+
+def test_the_stream_hub_is_one_per_process_made_on_first_use_and_fresh_after_fork() -> None:
+    import os
+
+    hub = streams.stream_hub()
+    assert streams.stream_hub() is hub
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork() here")
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: nothing of the parent's hub, a new one on first use
+        try:
+            fresh = streams._hub is None and streams.stream_hub() is not hub and streams.stream_hub().chats == 0
+            os.write(write, b"1" if fresh else b"0")
+        finally:
+            os._exit(0)
+    os.close(write)
+    try:
+        assert os.read(read, 1) == b"1"
+    finally:
+        os.close(read)
+        os.waitpid(pid, 0)
+    assert streams.stream_hub() is hub
