@@ -41,6 +41,11 @@ Config keys (values here override the ``UGSDK_*`` environment variables of the s
     409, 429 with ``Retry-After``, 502); default ``True``.
 ``UGSDK_SSE_HEARTBEAT``, ``UGSDK_SSE_MAX_SECONDS``, ``UGSDK_CLIENT_OPTIONS``
     as in :class:`ugsdk.contrib.web.WebConfig`.
+
+``GET events`` streams the chat in the browser protocol of ``docs/protocol.rst``. Flask runs
+under WSGI, where each open stream holds one of the server's threads for as long as it is
+open: size the server's threads for the pages open at once, or let pages long-poll with
+``GET events?after=<id>``, which holds a thread only for its wait.
 """
 
 from __future__ import annotations

@@ -166,7 +166,7 @@ def stream_hub() -> "EventHub":
             from ..hub import EventHub
 
             # A few workers: listeners here only append to a buffer.
-            _hub = EventHub(workers=4, max_threads=8)
+            _hub = EventHub(workers=4, max_threads=6)
         return _hub
 
 
