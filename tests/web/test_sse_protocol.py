@@ -327,3 +327,15 @@ def test_the_stream_hub_is_one_per_process_made_on_first_use_and_fresh_after_for
         os.close(read)
         os.waitpid(pid, 0)
     assert streams.stream_hub() is hub
+
+
+def test_the_schema_is_valid_and_the_protocol_document_names_what_it_allows() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    doc = " ".join((Path(__file__).resolve().parents[2] / "docs" / "protocol.rst").read_text("utf-8").split())
+    end = next(rule for rule in SCHEMA["allOf"] if rule["if"]["properties"]["name"].get("const") == "stream.end")
+    for reason in end["then"]["properties"]["data"]["properties"]["reason"]["enum"]:
+        assert f"``{reason}``" in doc, reason
+    for name in (streams.STREAM_OPEN, streams.STREAM_END, "Last-Event-ID", "after=", f"version {streams.PROTOCOL_VERSION}"):
+        assert name in doc, name
+    assert f"at most {streams.MAX_QUEUED} events" in doc
