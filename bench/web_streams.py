@@ -231,6 +231,12 @@ class _App:
         self.url = json.loads(self.proc.stdout.readline())["url"]
         self.host, self.port = self.url[len("http://"):].split(":")
 
+    def cpu(self) -> float:
+        """Seconds of CPU the app process has used."""
+        with open(f"/proc/{self.proc.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def threads(self) -> int:
         with open(f"/proc/{self.proc.pid}/status") as status:
             for line in status:
@@ -357,11 +363,13 @@ async def _run_async(app: _App, server: _Server, streams: int, seconds: float) -
         most_threads = max(most_threads, app.threads())
         if browsers.events == before:
             break
+    cpu_before = app.cpu()
     answering = loop.run_in_executor(None, server.answer_for, seconds)
     while not answering.done():
         await asyncio.sleep(0.1)
         most_threads = max(most_threads, app.threads())
     sent: Dict[int, int] = answering.result()
+    cpu_per_reply = (app.cpu() - cpu_before) / max(1, sum(sent.values()))
     # The last replies: each should be late by milliseconds at most.
     expected = sum(sent.values())
     tail = time.monotonic() + 5.0
@@ -385,7 +393,7 @@ async def _run_async(app: _App, server: _Server, streams: int, seconds: float) -
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    return {"threads": most_threads, "opening_threads": opening_threads, "p99": _p99(browsers.latencies), "lost": lost, "doubled": doubled,
+    return {"threads": most_threads, "opening_threads": opening_threads, "cpu_ms_per_reply": cpu_per_reply * 1000, "p99": _p99(browsers.latencies), "lost": lost, "doubled": doubled,
             "replies": expected, "opened": browsers.opened, "failed": browsers.failed, "released": released}
 
 
@@ -430,8 +438,9 @@ def figures(quick: bool = False) -> List[Figure]:
                f"replies flow (while {many} streams open at once: ASGI {asgi['opening_threads']}, WSGI "
                f"{wsgi['opening_threads']}); the sandbox in its own process"),
         Figure(f"{what}, ASGI: p99 reply-to-browser", _ms(asgi["p99"]), "ms", _ms(wsgi["p99"]), at_most(100, "ms"),
-               note=f"{asgi['replies']} replies; ASGI {asgi['opened']} streams opened, {asgi['failed']} failed; "
-               f"WSGI {wsgi['opened']} opened, {wsgi['failed']} failed"),
+               note=f"{asgi['replies']} replies; ASGI {asgi['opened']} streams opened, {asgi['failed']} failed, "
+               f"{asgi['cpu_ms_per_reply']:.2f} ms of the app's CPU per reply; WSGI {wsgi['opened']} opened, "
+               f"{wsgi['failed']} failed, {wsgi['cpu_ms_per_reply']:.2f} ms per reply"),
         Figure(f"{what}, ASGI: replies lost or doubled", float(asgi["lost"] + asgi["doubled"]), "",
                float(wsgi["lost"] + wsgi["doubled"]), at_most(0, ""),
                note=f"ASGI {asgi['lost']} lost, {asgi['doubled']} doubled; WSGI {wsgi['lost']} lost, {wsgi['doubled']} doubled"),
