@@ -255,7 +255,8 @@ class _Follow:
     """A stream's client, its bounded buffer and its waking."""
 
     def __init__(self, client: Client, chat_id: int, after: int, limit: int) -> None:
-        self.client = client
+        # Dropped once let go: the reaper keeps a stream's entry until its deadline.
+        self.client: Optional[Client] = client
         self.chat_id = chat_id
         self.after = after
         self.limit = limit
@@ -288,6 +289,12 @@ class _Follow:
         waker = self.waker
         if waker is not None:
             waker()
+
+    @property
+    def connected(self) -> bool:
+        """Whether the client still receives the chat's events."""
+        client = self.client
+        return client is not None and client.connected
 
     def take(self) -> List[Event]:
         with self._cond:
@@ -322,10 +329,13 @@ class _Follow:
             if self.destroyed:
                 return
             self.destroyed = True
+            client, self.client = self.client, None
+        if client is None:
+            return
         try:
-            self.client.off("*", self.listen)
+            client.off("*", self.listen)
         finally:
-            self.client.destroy()
+            client.destroy()
         waker = self.waker
         if waker is not None:
             waker()
@@ -375,7 +385,7 @@ class _Protocol:
         elif now >= self.next_beat:
             self.next_beat = now + self.heartbeat
             self.next_probe = now + (self.probe or self.heartbeat)
-            if not self.follow.client.connected:
+            if not self.follow.connected:
                 chunks.append(self._end("disconnected"))  # the chat's events stopped upstream
             else:
                 chunks.append(b": keep-alive\n\n")
