@@ -41,6 +41,11 @@ Config keys (values here override the ``UGSDK_*`` environment variables of the s
     409, 429 with ``Retry-After``, 502); default ``True``.
 ``UGSDK_SSE_HEARTBEAT``, ``UGSDK_SSE_MAX_SECONDS``, ``UGSDK_CLIENT_OPTIONS``
     as in :class:`ugsdk.contrib.web.WebConfig`.
+
+``GET events`` streams the chat in the browser protocol of ``docs/protocol.rst``. Flask runs
+under WSGI, where each open stream holds one of the server's threads for as long as it is
+open: size the server's threads for the pages open at once, or let pages long-poll with
+``GET events?after=<id>``, which holds a thread only for its wait.
 """
 
 from __future__ import annotations
@@ -54,7 +59,8 @@ from werkzeug.local import LocalProxy  # type: ignore[import-untyped,import-not-
 from ..client import Client
 from ..errors import UgsdkError, ValidationError
 from ..store import DEFAULT_TTL
-from .web import SSE_HEADERS, Upload, WebConfig, error_response, guest_values, new_guest_id, run_action, user_values
+from .streams import SSE_HEADERS, parse_wait, poll_events
+from .web import Upload, WebConfig, error_response, guest_values, new_guest_id, run_action, user_values
 
 __all__ = ["UGSDK", "current_client", "blueprint", "AnonymousRefused", "DEFAULT_FLASK_USER_MAPPING"]
 
@@ -209,12 +215,22 @@ def _token() -> Any:
 
 
 def _events() -> Any:
-    """The ongoing chat as ``text/event-stream`` (204 when there is none)."""
-    last = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+    """The ongoing chat as ``text/event-stream`` (204 when there is none), or with
+    ``?after=<event id>`` one long poll as JSON.
+
+    Under WSGI each open stream holds one of the server's threads for as long as it is open
+    (up to ``UGSDK_SSE_MAX_SECONDS``); a server with few threads serves the long poll instead.
+    """
     try:
         state = _state()
-        client = state.web.client_for(state.extension.end_user(), replay_history=True)
-        stream = state.web.chat_stream(client, last)
+        web = state.web
+        user = state.extension.end_user()
+        if "after" in request.args:
+            wait = parse_wait(request.args.get("wait"))
+            status, body = poll_events(web.client_for(user, replay_history=True), request.args.get("after"), wait=wait)
+            return jsonify(body), status
+        last = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+        stream = web.chat_stream(web.client_for(user, replay_history=True), last)
     except Exception as exc:
         return json_error(exc)
     if stream is None:

@@ -6,7 +6,7 @@
 - :meth:`WebConfig.client_for`: a client bound to one end user, on one shared transport;
 - :func:`run_action`: the JSON actions (menus, start a chat, send, finish, rate...);
 - :func:`error_response`: an exception as an HTTP status, a JSON body and headers;
-- :func:`sse_stream`: the current chat's events as ``text/event-stream`` chunks.
+- the event streams live in :mod:`ugsdk.contrib.streams` (their names stay importable here).
 
 Clients made per request share one :class:`~ugsdk.transports.http.HTTPTransport` (and its
 connection pool), keep no threads unless a view streams events, and keep the ongoing chat
@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
-import queue
 import threading
-import time
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from ..auth import JWTSigner
@@ -37,10 +35,10 @@ from ..errors import (
     UnprocessableEntityError,
     ValidationError,
 )
-from ..events import CHAT_DESTROYED, CHAT_ENDED, Event
 from ..jsonform import to_dict
 from ..store import DEFAULT_TTL, ChatStore, MemoryChatStore, check_ttl, store_key
 from ..transports.base import Transport
+from .streams import SSE_HEADERS, _frame, chat_stream, parse_last_event_id, sse_stream, stream_hub
 
 __all__ = [
     "WebConfig",
@@ -202,38 +200,39 @@ class WebConfig:
         Args:
             user: from :func:`user_values`, or ``{"identifier": "guest-..."}`` for a guest.
             replay_history: live events start from the chat's first event (what an event
-                stream to a browser needs: it filters by ``Last-Event-ID`` itself).
+                stream to a browser needs: it filters by ``Last-Event-ID`` itself); such a
+                client follows on :func:`~ugsdk.contrib.streams.stream_hub` unless the
+                client options name a hub.
         """
         identifier = user.get("identifier")
         if not identifier:
             raise ValidationError("is required", argument="identifier")
+        stream: Dict[str, Any] = {}
+        if replay_history:
+            stream["replay_history"] = True
+            if "hub" not in self.client_options:
+                # An event stream follows its chat on the process's stream hub: no thread of its own.
+                stream["hub"] = stream_hub()
+            if "shutdown_timeout" not in self.client_options:
+                # Letting a stream go releases its upstream socket at once; this only bounds
+                # waiting for the hub's last step, on the one thread that lets streams go.
+                stream["shutdown_timeout"] = 0.5
         return self.settings.client(
             authenticate=self.signer(user),
             store=self.store,
             store_key=store_key(self.company_id, identifier),
             transport=self.transport(),
-            **({"replay_history": True} if replay_history else {}),
+            **stream,
             **self.client_options,
         )
 
     def chat_stream(self, client: Client, last_event_id: Optional[str]) -> Optional[Iterator[bytes]]:
-        """The event stream of an events view: the ongoing chat's events after
-        ``last_event_id`` (the header's text), or ``None`` when no chat is going on (the
-        client is then destroyed, and the view answers 204, which stops ``EventSource``).
+        """The event stream of an events view (see :func:`ugsdk.contrib.streams.chat_stream`).
 
         Raises:
             UgsdkError: the store or the service failed (the view maps it).
         """
-        chat = ongoing_chat(client)
-        if chat is None or chat.status.is_ended:
-            client.destroy()
-            return None
-        return sse_stream(
-            client,
-            last_event_id=parse_last_event_id(last_event_id),
-            heartbeat=self.sse_heartbeat,
-            max_seconds=self.sse_max_seconds,
-        )
+        return chat_stream(client, last_event_id, heartbeat=self.sse_heartbeat, max_seconds=self.sse_max_seconds)
 
     def close(self) -> None:
         """Close the shared transport (a later client makes a new one)."""
@@ -474,92 +473,3 @@ def error_response(exc: BaseException) -> Tuple[int, Dict[str, Any], Dict[str, s
 def _api_message(exc: BaseException) -> str:
     return str(getattr(exc, "message", None) or exc)
 
-
-# -- server-sent events ----------------------------------------------------------------------
-
-
-def _frame(event: Event) -> bytes:
-    data = to_dict(event.data) if event.data is not None else None
-    body = {"name": event.name, "chat_id": event.chat_id, "seq": event.seq, "data": data}
-    import json
-
-    lines = []
-    if event.seq is not None:
-        lines.append(f"id: {event.seq}")
-    lines.append(f"event: {event.name}")
-    lines.append("data: " + json.dumps(body, separators=(",", ":"), ensure_ascii=False))
-    return ("\n".join(lines) + "\n\n").encode("utf-8")
-
-
-#: Headers of an event-stream response: never cached, and passed on at once by proxies
-#: (nginx buffers a response unless told).
-SSE_HEADERS: Mapping[str, str] = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-
-
-def parse_last_event_id(value: Optional[str]) -> int:
-    """The ``seq`` of a ``Last-Event-ID`` header (0 when absent or malformed)."""
-    if value is None:
-        return 0
-    value = value.strip()
-    return int(value) if value.isdigit() else 0
-
-
-def sse_stream(
-    client: Client,
-    *,
-    last_event_id: int = 0,
-    heartbeat: float = 15.0,
-    max_seconds: float = 300.0,
-    clock: Callable[[], float] = time.monotonic,
-) -> Iterator[bytes]:
-    """The current chat's events as server-sent events; the client is destroyed at the end.
-
-    Each event is one message whose ``id:`` is its ``seq`` (so the browser's
-    ``EventSource`` resumes with ``Last-Event-ID``), whose ``event:`` is its name, and whose
-    ``data:`` is JSON (``name``, ``chat_id``, ``seq``, ``data`` in the wire form). An idle
-    stream sends a comment line every ``heartbeat`` seconds, which is also how a browser that
-    went away is noticed (the write fails and the server closes this generator). The stream
-    ends after ``chat.ended`` or ``chat.destroyed``, when the events stop, or after
-    ``max_seconds``; it leaves no thread behind in every case.
-
-    Args:
-        client: a client whose chat is current, made with ``replay_history=True``; this
-            generator owns it from now on.
-        last_event_id: the ``seq`` the browser saw last (events up to it are not sent again).
-        heartbeat: seconds between comment lines on an idle stream.
-        max_seconds: the longest one stream lasts.
-        clock: monotonic seconds (tests pass their own).
-    """
-    events: "queue.Queue[Event]" = queue.Queue()
-
-    def listen(event: Event) -> None:
-        # Only the chat's own events: "ready" and "authenticated" are this client's business.
-        if event.name.startswith("chat."):
-            events.put(event)
-
-    try:
-        # Listening to "*" starts the live events from the chat's start (the client is made
-        # with replay_history): the history is replayed and filtered by seq below, so nothing
-        # between connecting and listening is lost.
-        yield b"retry: 2000\n: stream open\n\n"
-        client.on("*", listen)
-        deadline = clock() + max_seconds
-        while True:
-            left = deadline - clock()
-            if left <= 0:
-                return
-            try:
-                event = events.get(timeout=min(heartbeat, left))
-            except queue.Empty:
-                if not client.connected:
-                    return  # the events stopped (the chat ended or the service went away)
-                yield b": keep-alive\n\n"
-                continue
-            if event.seq is not None and event.seq <= last_event_id:
-                continue
-            yield _frame(event)
-            if event.name in (CHAT_ENDED, CHAT_DESTROYED):
-                return
-    finally:
-        client.off("*", listen)
-        client.destroy()

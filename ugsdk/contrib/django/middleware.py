@@ -16,12 +16,24 @@ __all__ = ["UgsdkErrorMiddleware"]
 
 
 class UgsdkErrorMiddleware:
-    """Maps ugsdk's exceptions raised by views to JSON error responses."""
+    """Maps ugsdk's exceptions raised by views to JSON error responses.
+
+    Sync and async capable: under ASGI a sync-only middleware would give every request a
+    thread of its own for as long as its response lasts, an event stream included.
+    """
+
+    sync_capable = True
+    async_capable = True
 
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        from asgiref.sync import iscoroutinefunction, markcoroutinefunction  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
     def __call__(self, request: Any) -> Any:
+        # Under ASGI this returns the chain's awaitable, which Django awaits.
         return self.get_response(request)
 
     def process_exception(self, request: Any, exception: BaseException) -> Optional[Any]:
