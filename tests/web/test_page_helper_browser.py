@@ -4,7 +4,8 @@ The page runs on a real socket against the sandbox served over HTTP and WebSocke
 streams that end every two seconds (so the browser reconnects with ``Last-Event-ID`` during
 the test). It checks that every message of the chat is on the page exactly once, in the
 chat's order, on first load, after reconnects, after a reload and in a second chat; and that
-quick replies, card buttons and forms work when clicked.
+quick replies, card buttons and forms work when clicked. The same again with the helper's
+long polls (``GET events?after=``) in place of the stream.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ def exactly_once(driver: Any, sandbox: Sandbox, chat_id: int) -> bool:
     return [sid for sid, _ in shown(driver)] == chat_messages(sandbox, chat_id)
 
 
-def test_each_message_once_through_reconnects_a_reload_and_a_second_chat(browser: Any, page: Tuple[str, SandboxServer]) -> None:  # noqa: F811
+@pytest.mark.parametrize("follow", ["stream", "poll"])
+def test_each_message_once_through_reconnects_a_reload_and_a_second_chat(browser: Any, page: Tuple[str, SandboxServer],  # noqa: F811
+                                                                         follow: str) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     url, server = page
@@ -70,7 +73,7 @@ def test_each_message_once_through_reconnects_a_reload_and_a_second_chat(browser
     def text() -> str:
         return str(browser.find_element("id", "messages").text)
 
-    browser.get(url + "/")
+    browser.get(url + ("/?poll" if follow == "poll" else "/"))
     wait.until(lambda d: d.find_element("css selector", "button.menu[data-menu-id='11']")).click()
     wait.until(lambda d: GREETING in text())
     (first,) = sandbox.chats

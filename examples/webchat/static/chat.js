@@ -3,7 +3,9 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const chat = UgsdkChat();  // the endpoints beside the helper: /ugsdk/
+// The endpoints beside the helper (/ugsdk/); "?poll" in the page's address long-polls
+// instead of streaming.
+const chat = UgsdkChat({ poll: new URLSearchParams(location.search).has("poll") });
 
 function say(text, kind) {
   const item = document.createElement("li");

@@ -11,6 +11,8 @@
  *   <script src="/ugsdk/ugsdk-chat.js"></script>
  *   <script>
  *     const chat = UgsdkChat();                  // or UgsdkChat({base: "/support/"})
+ *     // UgsdkChat({poll: true}): long polls instead of a stream, for servers that cannot
+ *     // hold a connection per open page (pollWait: seconds a poll may wait, 20)
  *     chat.on("message", (message) => show(message));   // each message once
  *     chat.on("chat", (c) => status(c));         // the chat as it changes
  *     chat.on("ended", () => offerRating());
@@ -72,6 +74,11 @@
     this._messages = new Set();  // "<chat_id>/<$sid>" of the messages delivered
     this._source = null;
     this._sourceChat = null;
+    // Long polls (GET events?after=) instead of an EventSource, for servers that cannot
+    // hold a connection per page.
+    this.poll = !!options.poll;
+    this.pollWait = options.pollWait === undefined ? 20 : options.pollWait;
+    this._poller = null;
   }
 
   UgsdkChat.PROTOCOL = PROTOCOL;
@@ -236,8 +243,9 @@
   /** Follow the current chat's events (start() and load() do). */
   UgsdkChat.prototype.follow = function () {
     var chatId = this.chat && this.chat.id;
-    if (this._source && this._sourceChat === chatId) return;
+    if ((this._source || this._poller) && this._sourceChat === chatId) return;
     this.close();
+    if (this.poll) return this._pollFrom(chatId);
     // A new EventSource sends no Last-Event-ID: the stream replays the chat from its first
     // event, and what was delivered already is dropped below.
     var source = new root.EventSource(this.base + "events");
@@ -254,6 +262,32 @@
     };
   };
 
+  // One long poll after another: each answers the events after the last one's
+  // last_event_id (the first, with none, from the chat's first event) until the chat ends.
+  UgsdkChat.prototype._pollFrom = function (chatId) {
+    var self = this;
+    var poller = {};
+    var after = "";
+    this._poller = poller;
+    this._sourceChat = chatId;
+    function next() {
+      if (self._poller !== poller) return;
+      self._request("GET", "events?after=" + encodeURIComponent(after) + "&wait=" + self.pollWait).then(function (body) {
+        if (self._poller !== poller) return;
+        (body.events || []).forEach(function (p) { self._onPayload(null, p); });
+        if (body.last_event_id) after = body.last_event_id;
+        if (body.ended) {
+          if (self._poller === poller) self._poller = null;
+          return;
+        }
+        next();
+      }, function () {
+        if (self._poller === poller) root.setTimeout(next, 2000);  // the server or network failed: try again
+      });
+    }
+    next();
+  };
+
   UgsdkChat.prototype._onEvent = function (source, e) {
     var p;
     try {
@@ -261,6 +295,10 @@
     } catch (error) {
       return;
     }
+    this._onPayload(source, p);
+  };
+
+  UgsdkChat.prototype._onPayload = function (source, p) {
     if (p.seq !== null && p.seq !== undefined) {
       var key = p.chat_id + ":" + p.seq;
       if (this._seen.has(key)) return;
@@ -274,7 +312,7 @@
     } else if (p.name === "chat.ended" || p.name === "chat.destroyed") {
       this._ended(this.chat && this.chat.id === p.chat_id ? this.chat : (p.data || null));
     } else if (p.name === "stream.end" && p.data && p.data.reason === "chat_ended") {
-      if (this._source === source) this.close();
+      if (source && this._source === source) this.close();
     }
   };
 
@@ -290,6 +328,7 @@
   UgsdkChat.prototype.close = function () {
     if (this._source) this._source.close();
     this._source = null;
+    this._poller = null;
     this._sourceChat = null;
   };
 
