@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 import re
 from itertools import accumulate
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Union
 
 from ..errors import ValidationError
 
-__all__ = ["parse_digits", "int_value", "parse_json_object", "MAX_INT", "MAX_BODY_DEPTH", "MAX_BODY_BYTES"]
+__all__ = ["parse_digits", "int_value", "parse_json_object", "json_depth", "MAX_INT", "MAX_BODY_DEPTH", "MAX_BODY_BYTES"]
 
 #: The largest integer any argument takes (ids, indexes, sequence numbers): 2**63 - 1.
 MAX_INT = 2**63 - 1
@@ -132,10 +132,3 @@ def _shown(value: Any, limit: int = 40) -> str:
         return "an integer of more than 19 digits"
     text = repr(value) if isinstance(value, (str, int, float)) else type(value).__name__
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def optional_digits(text: Optional[str], argument: str, *, maximum: int = MAX_INT) -> Optional[int]:
-    """:func:`parse_digits` of a value that may be absent (``None`` or empty gives ``None``)."""
-    if text is None or text == "":
-        return None
-    return parse_digits(text, argument, maximum=maximum)
