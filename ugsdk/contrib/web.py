@@ -26,6 +26,7 @@ from ..config import Settings
 from ..errors import (
     APIError,
     AuthenticationError,
+    CassetteError,
     ChatStateError,
     ConflictError,
     NotFoundError,
@@ -38,6 +39,8 @@ from ..errors import (
 from ..jsonform import to_dict
 from ..store import DEFAULT_TTL, ChatStore, MemoryChatStore, check_ttl, store_key
 from ..transports.base import Transport
+from ..validation import check_email, check_text, has_lone_surrogate
+from .parsing import int_value
 from .streams import SSE_HEADERS, _frame, chat_stream, parse_last_event_id, sse_stream, stream_hub
 
 __all__ = [
@@ -74,6 +77,11 @@ UserValues = Dict[str, Optional[str]]
 def user_values(user: Any, mapping: Mapping[str, Union[str, Callable[[Any], Any]]]) -> UserValues:
     """The identifier, name and e-mail of ``user`` (each ``None`` when empty).
 
+    A name or an e-mail the library cannot put in a token (an address without a dot in its
+    domain, with a trailing space, or in the ``Name <address>`` form; a blank name) is left
+    out, with a warning in the log, rather than locking the user out: the contact center
+    then knows the user by the identifier alone.
+
     Raises:
         ValidationError: the user has no identifier.
     """
@@ -90,7 +98,31 @@ def user_values(user: Any, mapping: Mapping[str, Union[str, Callable[[Any], Any]
         out[key] = None if value in (None, "") else str(value)
     if not out["identifier"]:
         raise ValidationError("the user has no identifier (check the user mapping)", argument="user")
+    for key, check in (("name", check_text), ("email", check_email)):
+        if out[key] is not None:
+            try:
+                check(out[key], key)
+            except ValidationError:
+                out[key] = None
+                _warn_left_out(key, out["identifier"] or "")
     return out
+
+
+_warned: "Dict[Tuple[str, str], None]" = {}
+_warned_lock = threading.Lock()
+
+
+def _warn_left_out(key: str, identifier: str) -> None:
+    # Once per user and field in a while (not on every request of that user); the value
+    # itself stays out of the log.
+    with _warned_lock:
+        if (key, identifier) in _warned:
+            return
+        if len(_warned) >= 1024:
+            _warned.pop(next(iter(_warned)))
+        _warned[(key, identifier)] = None
+    shown = identifier if len(identifier) <= 64 else identifier[:61] + "..."
+    log.warning("user %r: the %s is not usable in a token, so the token goes without it", shown, "name" if key == "name" else "e-mail")
 
 
 def check_mapping(mapping: Any) -> Mapping[str, Union[str, Callable[[Any], Any]]]:
@@ -290,14 +322,18 @@ def _given(payload: Payload, name: str, required: bool) -> Any:
     return value
 
 
-def _int_arg(payload: Payload, name: str, *, required: bool = True) -> Optional[int]:
+def _int_arg(payload: Payload, name: str, *, required: bool = True, minimum: int = 0) -> Optional[int]:
     value = _given(payload, name, required)
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"must be an integer, got {value!r}", argument=name)
+    # ASCII digits within bounds only: see ugsdk.contrib.parsing.
+    return int_value(value, name, minimum=minimum)
+
+
+def _required_int(payload: Payload, name: str, *, minimum: int = 0) -> int:
+    value = _int_arg(payload, name, minimum=minimum)
+    if value is None:  # never: _given refuses a missing required value; this tells mypy
+        raise ValidationError("is required", argument=name)
     return value
 
 
@@ -307,6 +343,9 @@ def _text_arg(payload: Payload, name: str, *, required: bool = True) -> Optional
         return None
     if not isinstance(value, str):
         raise ValidationError(f"must be a string, got {type(value).__name__}", argument=name)
+    if has_lone_surrogate(value):
+        # Half of an emoji cut in two: no UTF-8 request can carry it.
+        raise ValidationError("holds a lone surrogate (half of a character)", argument=name)
     return value
 
 
@@ -321,7 +360,7 @@ def _menus(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, 
 
 
 def _wait_times(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
-    return 200, to_dict(client.get_wait_times(_int_arg(payload, "menu_id") or 0))
+    return 200, to_dict(client.get_wait_times(_required_int(payload, "menu_id", minimum=1)))
 
 
 def _get_chat(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
@@ -329,7 +368,7 @@ def _get_chat(client: Client, payload: Payload, files: List[Upload]) -> Tuple[in
 
 
 def _start_chat(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
-    fields: Dict[str, Any] = {"menu_id": _int_arg(payload, "menu_id")}
+    fields: Dict[str, Any] = {"menu_id": _int_arg(payload, "menu_id", minimum=1)}
     for name in ("lang", "greeting", "ticket_id", "trigger_id", "email"):
         value = _text_arg(payload, name, required=False)
         if value is not None:
@@ -375,7 +414,7 @@ def _escalate(client: Client, payload: Payload, files: List[Upload]) -> Tuple[in
 
 
 def _resume(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
-    chat_id = _int_arg(payload, "chat_id", required=False)
+    chat_id = _int_arg(payload, "chat_id", required=False, minimum=1)
     if chat_id is None:
         # A dismissed chat is not over, so the store still holds it.
         chat = ongoing_chat(client)
@@ -386,9 +425,9 @@ def _resume(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int,
 
 
 def _rate(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
-    rating = _int_arg(payload, "rating")
+    rating = _required_int(payload, "rating")
     feedback = _text_arg(payload, "feedback", required=False)
-    chat_id = _int_arg(payload, "chat_id") or 0
+    chat_id = _required_int(payload, "chat_id", minimum=1)
     # An ended chat is no longer in the store: the page names it, and it is rated by id
     # whichever chat this client has going on. The service refuses (404) a chat that is not
     # this end user's.
@@ -442,7 +481,14 @@ def error_response(exc: BaseException) -> Tuple[int, Dict[str, Any], Dict[str, s
     Validation errors are the caller's (400); not found 404; conflicts and chat-state errors
     409; rate limits 429 with ``Retry-After``; everything the service or the network did
     wrong is the upstream's (502). Messages never hold secrets (ugsdk's errors do not).
+
+    Raises:
+        CassetteError: raised again, as is anything not ugsdk's. A cassette mismatch only
+            happens in a test, and its diagnostic (the call, the nearest recorded ones, the
+            fields that differ) must reach the test's output, not hide behind a 502.
     """
+    if isinstance(exc, CassetteError):
+        raise exc
     headers: Dict[str, str] = {}
     if isinstance(exc, ValidationError):
         body: Dict[str, Any] = {"error": "validation", "message": str(exc)}

@@ -8,17 +8,20 @@ in, 404 for what does not exist, 409 for a conflict with the chat's state, 429 w
 
 from __future__ import annotations
 
-import json
 from typing import Any, AsyncIterator, Dict, List, Optional, Tuple
 
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse  # type: ignore[import-untyped,import-not-found,unused-ignore]
+from django.middleware.csrf import get_token  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
 from ...errors import ValidationError
+from ..csrf import cross_site_refusal
+from ..pagehelper import script_response
+from ..parsing import MAX_BODY_BYTES, parse_json_object
 from ..streams import SSE_HEADERS, chat_stream, chat_stream_async, parse_wait, poll_events
 from ..web import Upload, error_response, run_action
 from . import AnonymousRefused, end_user, get_client, get_config, stream_client
 
-__all__ = ["token_view", "events_view", "action_view", "json_error"]
+__all__ = ["token_view", "events_view", "action_view", "script_view", "json_error"]
 
 
 def json_error(exc: BaseException) -> Any:
@@ -132,24 +135,68 @@ def _payload(request: Any) -> Tuple[Dict[str, Any], List[Upload]]:
         return {k: request.GET.get(k) for k in request.GET}, []
     content_type = (request.content_type or "").split(";")[0].strip()
     if content_type == "application/json":
-        try:
-            body = json.loads(request.body or b"{}")
-        except ValueError:
-            raise ValidationError("is not valid JSON", argument="body") from None
-        if not isinstance(body, dict):
-            raise ValidationError("must be a JSON object", argument="body")
-        return body, []
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if length.isascii() and length.isdigit() and len(length) < 20 and int(length) > MAX_BODY_BYTES:
+            raise ValidationError(f"is larger than {MAX_BODY_BYTES} bytes", argument="body")
+        # Depth, size, encoding and shape are checked before decoding: see parsing.py.
+        return parse_json_object(request.body), []
     files = [(f.name, f.read(), f.content_type or "application/octet-stream") for f in request.FILES.values()]
     return {k: request.POST.get(k) for k in request.POST}, files
+
+
+def _cross_site(request: Any) -> Any:
+    """A 403 response when a POST may come from another site's form, else ``None``.
+
+    Django's ``CsrfViewMiddleware`` (in the README's settings) checks the request before the
+    view, and marks it checked. Where it is not installed, the Flask integration's rule
+    applies instead (JSON or ``X-Requested-With``, and a same-site ``Origin``: see
+    :mod:`ugsdk.contrib.csrf`), so these endpoints are never open to a cross-site form.
+    """
+    if getattr(request, "csrf_processing_done", False) or getattr(request, "_dont_enforce_csrf_checks", False):
+        return None  # checked by the middleware (or a test client that turns checks off)
+    content_type = (request.content_type or "").split(";")[0].strip()
+    reason = cross_site_refusal(request.method, content_type, request.headers.get, request.get_host(), _trusted_origins())
+    if reason is None:
+        return None
+    return JsonResponse({"error": "forbidden", "message": f"cross-site request refused: {reason}"}, status=403)
+
+
+def _trusted_origins() -> List[str]:
+    from django.conf import settings  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    trusted = getattr(settings, "CSRF_TRUSTED_ORIGINS", None) or []
+    return [origin for origin in trusted if isinstance(origin, str) and "*" not in origin]
 
 
 def action_view(request: Any, name: str) -> Any:
     """``GET`` or ``POST`` one JSON action (see :data:`ugsdk.contrib.web.ACTIONS`):
     ``menus``, ``wait_times``, ``chat`` (get / start), ``messages`` (list / send text or a
-    file), ``finish``, ``escalate``, ``resume``, ``rate``."""
+    file), ``finish``, ``escalate``, ``resume``, ``rate``.
+
+    POSTs pass Django's CSRF check: a page sends the ``csrftoken`` cookie's value in an
+    ``X-CSRFToken`` header (the page helper does). A GET makes sure that cookie is set, so a
+    page that asks for its chat first can post next. Without ``CsrfViewMiddleware``, POSTs
+    must be JSON (or carry ``X-Requested-With``) from this site instead."""
     try:
+        if request.method == "GET":
+            get_token(request)
+        else:
+            refused = _cross_site(request)
+            if refused is not None:
+                return refused
         payload, files = _payload(request)
         status, body = run_action(get_client(request), request.method, name, payload, files)
     except Exception as exc:  # mapped by json_error; anything not ugsdk's is raised again
         return json_error(exc)
     return JsonResponse(body, status=status, safe=False)
+
+
+def script_view(request: Any) -> Any:
+    """``GET``: the page helper, ``ugsdk-chat.js`` (see :mod:`ugsdk.contrib.pagehelper`)."""
+    if request.method not in ("GET", "HEAD"):
+        return JsonResponse({"error": "method_not_allowed"}, status=405, headers={"Allow": "GET"})
+    status, body, headers = script_response(request.headers.get("If-None-Match"))
+    response = HttpResponse(body, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    return response
