@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Union
 
 from ..models import Chat
 from .context import UsageError
+from .parser import whole_number
 from .output import to_jsonable
 from .progress import progress_for
 from .render import Names, event_line, message_line
@@ -44,7 +45,7 @@ def register(commands: "Commands") -> None:
     sending = _on_chat(chat, "send-file", "send a file in the current chat (progress bar on a terminal)", send_file)
     sending.add_argument("path", metavar="PATH")
     messages = _on_chat(chat, "messages", "the current chat's messages", list_messages)
-    messages.add_argument("--after", type=int, metavar="INDEX", help="only messages after this index")
+    messages.add_argument("--after", type=whole_number(0), metavar="INDEX", help="only messages after this index")
     _on_chat(chat, "escalate", "hand the chat from the virtual agent to a human agent", escalate)
     _on_chat(chat, "deflection", "the chat's deflection offer, if any", deflection)
     _on_chat(chat, "finish", "end the current chat", finish)

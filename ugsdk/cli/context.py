@@ -10,16 +10,20 @@ fresh sandbox, so commands that need a chat start one first (and say so on stder
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import secrets
 import sys
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
+import attrs
+
 from ..config import SETTING_NAMES, Settings
-from ..errors import UgsdkError
+from ..errors import ValidationError
 from ..models import ChannelType, Chat
 from ..store import ChatStore, FileChatStore, MemoryChatStore
 from .output import Output
+from .report import MissingSettings, UsageError
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -40,8 +44,30 @@ SETTING_FLAGS: Mapping[str, str] = {
 }
 
 
-class UsageError(UgsdkError):
-    """The command cannot run as given (exit code 2); the message says what to do."""
+#: What a command that talks to a service needs.
+_REQUIRED = ("company_id", "host", "company_secret")
+
+
+def _require(settings: Settings) -> None:
+    # Every missing setting at once: a new user fixes them in one go, not one run each.
+    problems = []
+    for name in _REQUIRED:
+        try:
+            settings.require(name)
+        except ValidationError as exc:
+            problems.append((name, str(exc)))
+    if problems:
+        raise MissingSettings("; ".join(text for _, text in problems), missing=[name for name, _ in problems])
+
+
+def _signer_mark(settings: Settings) -> int:
+    """A short digest of what signs the end user's JWTs (never the secret itself).
+
+    A cached end-user token was issued for one secret; when the secret changes (a typo
+    fixed, or ``--secret nope`` tried), the token must not hide the change.
+    """
+    seen = f"{settings.company_id}\0{settings.company_secret}".encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.sha256(seen).digest()[:6], "big") + 1
 
 
 def default_store_path(environ: Mapping[str, str]) -> str:
@@ -129,7 +155,7 @@ class Context:
                 store_key=self._store_key,
                 **options,
             )
-        settings.require("company_id", "host", "company_secret")
+        _require(settings)
         path = getattr(self.args, "chat_store", None) or default_store_path(self.environ)
         self._store = FileChatStore(path)
         if not settings.identifier:
@@ -142,7 +168,22 @@ class Context:
         # One entry per company, host and end user: the same person on another tenant has
         # another ongoing chat.
         self._store_key = f"cli:{settings.company_id}@{where}:{settings.identifier}"
+        self._forget_token_of_other_secret(settings)
         return settings.client(store=self._store, store_key=self._store_key, **options)
+
+    def _forget_token_of_other_secret(self, settings: Settings) -> None:
+        store = self._store
+        if not isinstance(store, FileChatStore):
+            return
+        mark = _signer_mark(settings)
+        key = self._store_key + "#signer"
+        if store.get(key) == mark:
+            return
+        state = store.load_state(self._store_key)
+        if state is not None and state.token is not None:
+            # The chat id stays (the same person's chat); only the token goes.
+            store.save_state(self._store_key, attrs.evolve(state, token=None, token_expires_at=None))
+        store.set(key, mark)
 
     def close(self) -> None:
         """Destroy the client (the stored chat id stays for the next run)."""

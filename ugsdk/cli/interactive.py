@@ -55,8 +55,8 @@ class _Session:
             if found:
                 with self._lock:
                     self.buttons = found
-        if isinstance(data, Message) and data.is_from_end_user and data.type.value == "text":
-            return  # your own words are on screen already
+        if isinstance(data, Message) and data.is_from_end_user and data.type.value in ("text", "file"):
+            return  # your own words and files are on screen already (shown when sent)
         if event.name == "chat.ended":
             self.ended.set()
             self.console.show("** the chat has ended: /rate N, /transcript EMAIL, or /quit")
@@ -192,7 +192,11 @@ def _pick_menu(ctx: "Context", console: Console) -> str:
     saved, console.prompt = console.prompt, "menu id> "
     try:
         while True:
-            answer = console.read_line().strip()
+            try:
+                answer = console.read_line().strip()
+            except EndOfInput:
+                # Run from cron, CI or a pipe: nobody is there to pick, so say how to choose.
+                raise UsageError("no menu was picked (the input ended): pass --menu MENU_ID") from None
             if answer in menus:
                 return answer
             console.show(f"pick one of: {', '.join(menus)}")

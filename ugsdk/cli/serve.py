@@ -14,6 +14,8 @@ import threading
 from typing import TYPE_CHECKING, Callable, List, Optional, TextIO, Tuple
 
 from .context import UsageError
+from .report import MissingExtra
+from .parser import whole_number
 
 if TYPE_CHECKING:
     from ..sandbox import Sandbox
@@ -73,7 +75,7 @@ def register(commands: "Commands") -> None:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=port_number, default=8080, help="port to bind, 0 for any free one (default 8080)")
-    serve.add_argument("--seed", type=int, default=0, help="sandbox seed (same seed, same ids and codes)")
+    serve.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0, help="sandbox seed (same seed, same ids and codes)")
     serve.add_argument("--company-id", default="sandbox", help="the company id clients must send")
     serve.add_argument("--secret", help="the company secret JWTs must be signed with (default: the sandbox's test secret)")
     serve.add_argument(
@@ -85,7 +87,7 @@ def register(commands: "Commands") -> None:
     faults.add_argument("--delay", type=_delay, action="append", default=[], metavar="ROUTE:SECONDS[:TIMES]", help="answer the next calls of a route late")
     faults.add_argument("--reset", type=_reset, action="append", default=[], metavar="ROUTE[:TIMES]", help="cut the connection of the next calls of a route")
     faults.add_argument("--close-events-after", type=_close, action="append", default=[], metavar="FRAMES[:CODE]", help="end the next events socket after FRAMES frames (with CODE, else a dropped connection)")
-    faults.add_argument("--duplicate-frame", type=int, action="append", default=[], metavar="SEQ", help="send the event with this seq twice")
+    faults.add_argument("--duplicate-frame", type=whole_number(1), action="append", default=[], metavar="SEQ", help="send the event with this seq twice")
     faults.add_argument("--delay-frames", type=float, metavar="SECONDS", help="hold each event frame back this long (sandbox time)")
 
 
@@ -94,8 +96,7 @@ def serve_sandbox(ctx: "Context") -> int:
     try:
         from ..sandbox.server import run_forever
     except ImportError:
-        sys.stderr.write("ugsdk: the sandbox server needs aiohttp: pip install 'ugsdk[sandbox]'\n")
-        return 1
+        raise MissingExtra("the sandbox server needs aiohttp: pip install 'ugsdk[sandbox]'") from None
     from ..sandbox import ManualClock, Sandbox
 
     options = {} if args.secret is None else {"company_secret": args.secret}
