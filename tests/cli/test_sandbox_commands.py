@@ -166,9 +166,9 @@ def test_events_follow_a_new_chat_as_json_lines(run):
     result = run("events", "--timeout", "1", "--sandbox", "--json", "--from-start")
     assert result.code == 0, result.err
     lines = result.json_lines()
-    names = [line["event"] for line in lines]
+    names = [line["name"] for line in lines]
     assert "chat.message" in names
-    greeting = next(line for line in lines if line["event"] == "chat.message")
+    greeting = next(line for line in lines if line["name"] == "chat.message")
     assert greeting["chat_id"] > 0 and greeting["data"]["$userType"] == "virtual_agent"
 
 

@@ -228,7 +228,7 @@ def follow_events(ctx: "Context") -> None:
     names = _names(chat)
     # Live events start after what the client had seen; a log of the whole chat replays.
     for event in ctx.client.events(timeout=ctx.args.timeout, after=0 if ctx.args.from_start else None):
-        ctx.output.json_line({"event": event.name, "seq": event.seq, "chat_id": event.chat_id, "data": to_jsonable(event.data)})
+        ctx.output.json_line({"name": event.name, "seq": event.seq, "chat_id": event.chat_id, "data": to_jsonable(event.data)})
         line = event_line(event, names)
         if line is not None:
             ctx.output.line(line)

@@ -128,6 +128,9 @@ class Commands:
             parser.set_defaults(handler=handler)
         if handler is not None and common:
             _add_common(parser, top=False)
+        elif handler is not None:
+            # No settings here, but errors still come as JSON when asked.
+            parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print errors as JSON")
         return parser
 
     def group(self, name: str, help: str, handler: Optional[Handler] = None) -> "Commands":

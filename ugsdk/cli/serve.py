@@ -28,10 +28,11 @@ __all__ = ["register", "port_number"]
 
 def port_number(text: str) -> int:
     """An argparse type: a TCP port, 1-65535, or 0 for any free one."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 5:
+        shown = repr(text) if len(text) <= 40 else repr(text[:40]) + "..."
+        raise argparse.ArgumentTypeError(f"not a port number: {shown}")
+    port = int(digits)
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"a port is 1-65535 (or 0 for any free one), got {port}")
     return port
