@@ -23,7 +23,7 @@ from ..errors import ValidationError
 from ..models import ChannelType, Chat
 from ..store import ChatStore, FileChatStore, MemoryChatStore
 from .output import Output
-from .report import MissingSettings, UsageError
+from .report import MissingSettings, UsageError, note
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -231,11 +231,11 @@ class Context:
             item.id for root in client.get_menus().menus for item in root.walk() if item.enabled and item.channel(ChannelType.CHAT)
         )
         chat = client.create_chat(menu_id=menu)
-        note = f"(sandbox: started chat {chat.id} on menu {menu}"
+        text = f"sandbox: started chat {chat.id} on menu {menu}"
         if finished:
             chat = client.finish_chat()
-            note += ", and finished it"
-        sys.stderr.write(note + ")\n")
+            text += ", and finished it"
+        note(text, json_mode=self.output.json)
         self.remember(chat)
         return chat
 

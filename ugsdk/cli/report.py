@@ -35,6 +35,7 @@ __all__ = [
     "terminated",
     "report",
     "warn",
+    "note",
     "wants_json",
 ]
 
@@ -150,6 +151,12 @@ def warn(text: str, *, json_mode: bool, stream: Optional[TextIO] = None) -> None
     """One warning line on standard error (``{"warning": "..."}`` with ``--json``)."""
     target = stream if stream is not None else sys.stderr
     safe_write(target, dumps_line({"warning": text}) if json_mode else f"ugsdk: warning: {text}\n")
+
+
+def note(text: str, *, json_mode: bool, stream: Optional[TextIO] = None) -> None:
+    """A remark on standard error about what the command did for you (``{"note": "..."}`` with ``--json``)."""
+    target = stream if stream is not None else sys.stderr
+    safe_write(target, dumps_line({"note": text}) if json_mode else f"({text})\n")
 
 
 def wants_json(argv: Sequence[str]) -> bool:
