@@ -7,8 +7,8 @@ reads errors the way it reads output::
                "status": 403, "code": "forbidden", "request_id": "req-12"}}
 
 ``type`` is one of ``usage``, ``validation``, ``missing_settings``, ``chat_state``, ``api``,
-``decode``, ``connect``, ``local``, ``missing_extra``, ``interrupted``, ``terminated`` and
-``error``; ``message`` and ``exit_code`` are always there. Optional keys: ``argument``
+``decode``, ``connect``, ``local``, ``missing_extra``, ``refused`` (a served sandbox refused a
+control command), ``interrupted``, ``terminated``, ``internal`` and ``error``; ``message`` and ``exit_code`` are always there. Optional keys: ``argument``
 (validation), ``missing`` (the settings not set), ``status``, ``code`` and ``request_id``
 (api), ``usage`` (the usage line of the command, for usage errors).
 """
@@ -29,6 +29,7 @@ __all__ = [
     "UsageError",
     "MissingSettings",
     "MissingExtra",
+    "ControlRefused",
     "CommandLineError",
     "failure_of",
     "interrupted",
@@ -58,6 +59,10 @@ class MissingSettings(UsageError):
 
 class MissingExtra(UgsdkError):
     """The command needs an optional part of ugsdk that is not installed (exit code 4)."""
+
+
+class ControlRefused(UgsdkError):
+    """A served sandbox refused a control command (``ugsdk sandbox reply ...``; exit code 1)."""
 
 
 class CommandLineError(UsageError):
@@ -104,6 +109,8 @@ def failure_of(exc: BaseException) -> Optional[Failure]:
         return Failure("usage", exc.message, EXIT_USAGE)
     if isinstance(exc, ChatStateError):
         return Failure("chat_state", str(exc), EXIT_USAGE)
+    if isinstance(exc, ControlRefused):
+        return Failure("refused", exc.message, EXIT_API)
     if isinstance(exc, MissingExtra):
         return Failure("missing_extra", exc.message, EXIT_MISSING_EXTRA)
     if isinstance(exc, APIError):
@@ -119,6 +126,7 @@ def failure_of(exc: BaseException) -> Optional[Failure]:
         return Failure("decode", str(exc), EXIT_API)
     if isinstance(exc, UgsdkError):
         return Failure("error", str(exc), EXIT_API)
+
     if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
         # The local side failed (the chat store's folder is read-only, say): say so plainly.
         where = f": {exc.filename}" if exc.filename else ""
