@@ -32,16 +32,23 @@ def _ugsdk(*argv: str, env=None, stdin=subprocess.DEVNULL, timeout=60) -> subpro
 # -- flags are never abbreviated -----------------------------------------------------------------
 
 
-def test_a_flag_is_never_read_as_a_longer_one(run, tmp_path, monkeypatch):
+def test_a_flag_is_never_read_as_a_longer_one(run, served, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    # "--chat" before the command once matched "--chat-store": a token file named 1001 appeared.
-    result = run("--chat", "1001", "chat", "messages", "--sandbox")
-    assert result.code == 2 and "Traceback" not in result.err
-    assert not (tmp_path / "1001").exists()
-    # Below the top level too: "--greet" is not "--greeting", "--req" is not "--request-timeout".
-    for argv in (["chat", "start", "11", "--greet", "hi", "--sandbox"], ["menus", "--req", "5", "--sandbox"]):
+    assert run("chat", "start", "11", env=served.env).code == 0
+    chat_id = str(max(served.sandbox.chats))
+    # "--chat" before the command once matched "--chat-store": a token file named after the
+    # chat appeared, and the error asked for --chat. Now it is the chat the command reads.
+    result = run("--chat", chat_id, "chat", "messages", "--json", env=served.env)
+    assert result.code == 0, result.err
+    assert not (tmp_path / chat_id).exists()
+    assert run("--chat", chat_id, "events", "--timeout", "0.2", env=served.env).code == 0
+    # A shortened flag is refused everywhere: "--chat-st" is not "--chat-store", "--greet"
+    # is not "--greeting", "--req" is not "--request-timeout".
+    for argv in (["--chat-st", "x.json", "menus", "--sandbox"], ["chat", "start", "11", "--greet", "hi", "--sandbox"],
+                 ["menus", "--req", "5", "--sandbox"]):
         refused = run(*argv)
-        assert refused.code == 2 and "unrecognized arguments" in refused.err, refused
+        assert refused.code == 2 and "Traceback" not in refused.err, refused
+    assert not (tmp_path / "x.json").exists()
 
 
 # -- errors as JSON -------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ def register(commands: "Commands") -> None:
     chat = commands.group("chat", "chats: on its own, an interactive chat in the terminal", run_interactive)
     assert chat.parser is not None
     chat.parser.add_argument("--menu", dest="menu_id", metavar="MENU_ID", help="start the interactive chat on this menu")
-    chat.parser.add_argument("--chat", metavar="CHAT_ID", help="continue this chat")
+    chat.parser.add_argument("--chat", metavar="CHAT_ID", default=argparse.SUPPRESS, help="continue this chat")
     start = chat.add("start", "start a chat on a menu; it becomes the current chat", start_chat)
     start.add_argument("menu_id", metavar="MENU_ID")
     start.add_argument("--greeting", help="the first message the end user sees")
@@ -58,7 +58,7 @@ def register(commands: "Commands") -> None:
     transcripts.add_argument("emails", nargs="+", metavar="EMAIL")
     _on_chat(chat, "history", "the whole conversation of the chat, as a transcript", history)
     events = commands.add("events", "follow a chat's live events until it ends (or --timeout)", follow_events)
-    events.add_argument("chat", nargs="?", metavar="CHAT_ID", help="the chat (default: the current one)")
+    events.add_argument("chat", nargs="?", default=argparse.SUPPRESS, metavar="CHAT_ID", help="the chat (default: the current one)")
     events.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="stop after this long")
     events.add_argument(
         "--from-start", action="store_true", help="replay the chat's earlier events first (default: from now on)"

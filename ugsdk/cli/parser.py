@@ -153,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"ugsdk {__version__}")
+    # "ugsdk --chat 1001 chat messages" means what it says: the chat commands read it.
+    parser.add_argument("--chat", metavar="CHAT_ID", help="the chat the chat commands act on (default: the current one)")
     _add_common(parser, top=True)
     commands = Commands(parser.add_subparsers(dest="command", metavar="COMMAND", title="commands"))
     info.register(commands)
