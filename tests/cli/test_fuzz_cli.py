@@ -31,7 +31,7 @@ ODD = [
     "0x1f", "1_000", "１２", "\ud800", "half \ud83d", "\x00", "nul\x00byte", "é", "\U0001f600", "\u202eevil",
     "a" * 5000, "%s%n%x", "{}", "[]", "null", "true", "../../x", "--json", "--chat", "--chat=5", "-h", "=", "a=b",
     "+14155550123", "someone@example.com", "not an address", "https://shop.example/cart", "http://[::1",
-    "2030-01-01T10:00:00+00:00", "2030-13-45T99:99", "QUESTION=5", "1=\ud800",
+    "2030-01-01T10:00:00+00:00", "2030-13-45T99:99", "QUESTION=5", "1=\ud800", "1=" + "9" * 5000, "²", "1=²",
 ]
 FLAGS = [
     "--json", "--sandbox", "--chat", "--menu", "--after", "--timeout", "--request-timeout", "--lang", "--name",
@@ -40,7 +40,8 @@ FLAGS = [
     "--company-id", "--host", "--tenant", "--port", "--fail", "--delay", "--help", "--version", "--ch", "--req",
 ]
 STDIN = ["", "\n", "hello\n", "/quit\n", "/help\n/quit\n", "\ud800\n", "/rate 99999999999999999999999\n",
-         "/file /nonexistent/file\n", "/1\n/9\n", "11\n", "x" * 5000 + "\n", "/escalate\n/finish\n/rate 5\n"]
+         "/file /nonexistent/file\n", "/1\n/9\n", "11\n", "x" * 5000 + "\n", "/escalate\n/finish\n/rate 5\n",
+         "/" + "9" * 5000 + "\n", "/²\n/rate ²\n/rate " + "9" * 5000 + "\n", "²\n"]
 
 
 def _commands() -> List[List[str]]:

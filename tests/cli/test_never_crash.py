@@ -208,3 +208,23 @@ def test_a_changed_secret_is_not_hidden_by_the_cached_token(run, served):
     wrong = run("company", env={**served.env, "UGSDK_COMPANY_SECRET": "nope-" * 8})
     assert wrong.code == 1 and "401" in wrong.err
     assert run("company", env=served.env).code == 0  # and the right one works again
+
+
+@pytest.mark.parametrize("argv", [
+    ["chat", "rate", "9" * 5000, "--sandbox"],
+    ["chat", "rate", "²", "--sandbox"],
+    ["chat", "survey", "--answer", "1=" + "9" * 5000, "--sandbox"],
+])
+def test_odd_ratings_and_answers_are_refused_by_the_checks(run, argv):
+    result = run(*argv)
+    assert result.code == 2 and result.err.startswith("(sandbox: started chat") and "ugsdk: error: " in result.err
+
+
+def test_odd_slash_commands_in_the_interactive_chat(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "ugsdk", "chat", "--sandbox", "--menu", "11"],
+        input="/" + "9" * 5000 + "\n/²\n/rate " + "9" * 5000 + "\n/quit\n",
+        capture_output=True, text=True, timeout=60, env={**os.environ, "UGSDK_CHAT_STORE": str(tmp_path / "c.json")},
+    )
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert done.stdout.count("unknown command") == 2 and "error: " in done.stdout

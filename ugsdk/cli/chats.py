@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Union
 
 from ..models import Chat
 from .context import UsageError
-from .parser import whole_number
+from .parser import small_int, whole_number
 from .output import to_jsonable
 from .progress import progress_for
 from .render import Names, event_line, message_line
@@ -182,11 +182,9 @@ def finish(ctx: "Context") -> None:
 
 def rate_chat(ctx: "Context") -> None:
     ctx.current_chat(finished=True)
-    rating: Union[int, str] = ctx.args.rating
-    try:
-        rating = int(ctx.args.rating)
-    except ValueError:
-        pass  # the library's check says what a rating must be
+    number = small_int(ctx.args.rating)
+    # Anything else goes to the library as given: its check says what a rating must be.
+    rating: Union[int, str] = ctx.args.rating if number is None else number
     ctx.client.send_chat_rate(rating=rating, feedback=ctx.args.feedback)  # type: ignore[arg-type]
     ctx.output.document({"rated": rating})
     ctx.output.line(f"rated {rating}")
@@ -209,7 +207,8 @@ def survey_chat(ctx: "Context") -> None:
         question, sep, answer = item.partition("=")
         if not sep:
             raise UsageError(f"--answer {item!r}: write QUESTION_ID=ANSWER")
-        answers[question.strip()] = int(answer) if answer.strip().isdigit() else answer
+        number = small_int(answer)
+        answers[question.strip()] = answer if number is None else number
     client.send_chat_survey(answers)
     ctx.output.document({"answered": to_jsonable(answers)})
     ctx.output.line(f"answered {len(answers)} question(s)")

@@ -17,6 +17,7 @@ from ..events import Event
 from ..models import ChannelType, Chat, Message
 from ..validation import check_int_id
 from .context import UsageError
+from .parser import small_int
 from .progress import ProgressBar
 from .render import Names, buttons_of, event_line
 from .terminal import Console, EndOfInput
@@ -102,8 +103,9 @@ class _Session:
         rest = rest.strip()
         if command in ("quit", "exit", "q"):
             return False
-        if command.isdigit():
-            self._press(int(command))
+        button = small_int(command) if command else None
+        if button is not None:
+            self._press(button)
         elif command == "help":
             self.console.show(_HELP)
         elif command == "file" and rest:
@@ -113,7 +115,8 @@ class _Session:
         elif command == "finish":
             client.finish_chat()
         elif command == "rate" and rest:
-            rating = int(rest) if rest.isdigit() else rest
+            number = small_int(rest)
+            rating = rest if number is None else number
             client.send_chat_rate(rating=rating)  # type: ignore[arg-type]
             self.console.show(f"** rated {rating}")
         elif command == "transcript" and rest:

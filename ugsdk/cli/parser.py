@@ -14,7 +14,7 @@ from typing import Any, Callable, List, NoReturn, Optional
 from .._version import __version__
 from .report import CommandLineError
 
-__all__ = ["build_parser", "Commands", "positive_seconds", "Parser", "whole_number"]
+__all__ = ["build_parser", "Commands", "positive_seconds", "Parser", "whole_number", "small_int"]
 
 Handler = Callable[[Any], Optional[int]]
 
@@ -64,6 +64,15 @@ def whole_number(least: int = 0, most: int = 2**63 - 1) -> Callable[[str], int]:
 
     convert.__name__ = "whole number"  # argparse names the type in some messages
     return convert
+
+
+def small_int(text: str) -> Optional[int]:
+    """``text`` as an int when it is a few ASCII digits (a rating, a button), else ``None``.
+
+    ``"²".isdigit()`` is true and ``int()`` of thousands of digits raises: neither is read.
+    """
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 def _short(text: str) -> str:
