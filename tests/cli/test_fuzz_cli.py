@@ -69,7 +69,7 @@ def _environments(tmp_path, served) -> List[Dict[str, str]]:
     folder_file = tmp_path / "a-file"
     folder_file.write_text("x")
     stores = [str(tmp_path / "store.json"), str(tmp_path / "missing" / "deeper" / "s.json"), str(tmp_path),
-              str(folder_file / "s.json"), ""]
+              str(folder_file / "s.json"), "", str(tmp_path / "nul\x00byte"), str(tmp_path / "half\ud800")]
     return [
         {},
         {"UGSDK_COMPANY_ID": "c"},

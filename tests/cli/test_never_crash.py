@@ -228,3 +228,11 @@ def test_odd_slash_commands_in_the_interactive_chat(tmp_path):
     )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert done.stdout.count("unknown command") == 2 and "error: " in done.stdout
+
+
+@pytest.mark.parametrize("path", ["nul\x00byte", "half\ud800.json"])
+def test_an_unusable_chat_store_path_is_named(run, served, tmp_path, path):
+    flag = run("company", "--chat-store", str(tmp_path / path), env=served.env)
+    assert flag.code == 2 and flag.err.startswith("ugsdk: error: --chat-store: "), flag
+    variable = run("company", env={**served.env, "UGSDK_CHAT_STORE": str(tmp_path / path)})
+    assert variable.code == 2 and variable.err.startswith("ugsdk: error: UGSDK_CHAT_STORE: "), variable

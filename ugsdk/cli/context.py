@@ -60,6 +60,16 @@ def _require(settings: Settings) -> None:
         raise MissingSettings("; ".join(text for _, text in problems), missing=[name for name, _ in problems])
 
 
+def _check_store_path(path: str, source: str) -> None:
+    # Refused here, by name, before the file system raises ValueError or UnicodeEncodeError.
+    if "\0" in path:
+        raise UsageError(f"{source}: a path cannot hold a NUL character")
+    try:
+        os.fsencode(path)
+    except UnicodeError:
+        raise UsageError(f"{source}: the path cannot be written in this system's file names ({path[:60]!r})") from None
+
+
 def _signer_mark(settings: Settings) -> int:
     """A short digest of what signs the end user's JWTs (never the secret itself).
 
@@ -156,7 +166,9 @@ class Context:
                 **options,
             )
         _require(settings)
-        path = getattr(self.args, "chat_store", None) or default_store_path(self.environ)
+        given = getattr(self.args, "chat_store", None)
+        path = given or default_store_path(self.environ)
+        _check_store_path(path, "--chat-store" if given else "UGSDK_CHAT_STORE")
         self._store = FileChatStore(path)
         if not settings.identifier:
             # Without an identifier every run would be a new guest, who could not see the
