@@ -10,7 +10,7 @@ Ctrl-D and Ctrl-C leave; the chat itself goes on until finished.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Set
 
 from ..errors import UgsdkError
 from ..events import Event
@@ -42,6 +42,9 @@ class _Session:
         self.ended = threading.Event()
         self._lock = threading.Lock()
         self._shown_index = 0  # the highest message index on screen
+        # Your own messages on screen (typed, or echoed once sent): the history shown on
+        # connect may fetch one of them while it is being sent, and must not show it again.
+        self._yours: Set[int] = set()
 
     # -- events (dispatcher thread) -------------------------------------------------------------
 
@@ -76,9 +79,12 @@ class _Session:
             self.console.show(f"error: could not load the earlier messages: {exc}")
             return
         for message in messages:
-            if message.index <= self._shown_index:
-                continue
-            self._shown_index = message.index
+            with self._lock:
+                if message.index <= self._shown_index or message.index in self._yours:
+                    continue
+                self._shown_index = message.index
+                if message.is_from_end_user:
+                    self._yours.add(message.index)
             if not message.is_from_end_user:
                 found = buttons_of(message)
                 if found:
@@ -97,7 +103,7 @@ class _Session:
             return True
         client = self.ctx.client
         if not text.startswith("/"):
-            client.send_text_message(text)
+            self._mine(client.send_text_message(text))  # the typed line is on screen already
             return True
         command, _, rest = text[1:].partition(" ")
         rest = rest.strip()
@@ -132,8 +138,8 @@ class _Session:
         if not 1 <= number <= len(buttons):
             self.console.show(f"no button {number}" + (f" (1-{len(buttons)})" if buttons else ""))
             return
-        self.ctx.client.send_text_message(buttons[number - 1])
-        self.console.show(f"you: {buttons[number - 1]}")
+        if self._mine(self.ctx.client.send_text_message(buttons[number - 1])):
+            self.console.show(f"you: {buttons[number - 1]}")
 
     def _send_file(self, path: str) -> None:
         bar: Optional[Callable[[int, int], None]] = None
@@ -143,7 +149,16 @@ class _Session:
         if isinstance(bar, ProgressBar):
             bar.done()
         size = f", {message.file.size} bytes" if message.file and message.file.size is not None else ""
-        self.console.show(f"you: [file {message.file.name if message.file else path}{size}]")
+        if self._mine(message):
+            self.console.show(f"you: [file {message.file.name if message.file else path}{size}]")
+
+    def _mine(self, message: Message) -> bool:
+        """Note a message you sent as on screen; ``False`` if the history showed it already."""
+        with self._lock:
+            if message.index in self._yours:
+                return False
+            self._yours.add(message.index)
+            return True
 
 
 class _TransientWriter:
