@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
+from ..errors import ConnectError, TimeoutError
 from .report import ControlRefused, UsageError
 
 if TYPE_CHECKING:
@@ -70,8 +71,6 @@ def _handler(name: str, dests: List[str]) -> Callable[["Context"], Optional[int]
 
 def _post(ctx: "Context", name: str, args: List[str]) -> Dict[str, Any]:
     import requests
-
-    from ..errors import ConnectError, TimeoutError
 
     url = ctx.args.control or ctx.environ.get("UGSDK_SANDBOX_CONTROL")
     token = ctx.args.token or ctx.environ.get("UGSDK_SANDBOX_TOKEN")

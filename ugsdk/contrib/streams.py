@@ -32,6 +32,7 @@ from typing import (
 
 from .. import _forksafe
 from ..client import Client
+from ..errors import ValidationError
 from ..events import CHAT_DESTROYED, CHAT_ENDED, Event
 from ..jsonform import to_dict
 from ..session import is_chat_listener
@@ -566,8 +567,6 @@ def parse_wait(value: Optional[str]) -> int:
     Raises:
         ValidationError: anything else.
     """
-    from ..errors import ValidationError
-
     if value is None or value == "":
         return 20
     if not isinstance(value, str) or not re.fullmatch(r"[0-9]{1,2}", value) or int(value) > MAX_POLL_WAIT:
