@@ -38,8 +38,9 @@ MODULES = [
 #: Run when present: (module, what it measures, where it goes in the order).
 OPTIONAL = [
     ("sandbox_lifecycle", "1,000 chat lifecycles on the in-memory sandbox", "decoding"),
-    ("many_chats", "500 live chats followed by one process", "event_memory"),
+    ("many_chats", "2,000 live chats followed by one process", "event_memory"),
     ("web_view", "a send view: per-request client vs one long-lived client", "threads_one_client"),
+    ("web_streams", "1,000 event streams to browsers: ASGI vs a threaded WSGI server", "web_view"),
 ]
 
 

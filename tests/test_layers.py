@@ -173,6 +173,8 @@ LAZY_IMPORTS: Dict[Tuple[str, str], Tuple[Dict[str, int], str]] = {
     }, _LAZY_NAMES),
     ("ugsdk._requester", "function"): ({"ugsdk.transports.http": 1}, _ON_DEMAND + ": the HTTP transport, when none was given"),
     ("ugsdk.cli.calls", "TYPE_CHECKING"): ({"ugsdk.cli.context": 1, "ugsdk.cli.parser": 1}, _TYPING),
+    ("ugsdk.cli", "function"): ({"ugsdk.cli.app": 1}, _FACE + " (signals are taken over before the heavy imports)"),
+    ("ugsdk.cli.control", "TYPE_CHECKING"): ({"ugsdk.cli.context": 1, "ugsdk.cli.parser": 1}, _TYPING),
     ("ugsdk.cli.chats", "TYPE_CHECKING"): ({"ugsdk.cli.context": 1, "ugsdk.cli.parser": 1}, _TYPING),
     ("ugsdk.cli.chats", "function"): ({"ugsdk.cli.interactive": 1, "ugsdk.cli.parser": 1}, _FACE),
     ("ugsdk.cli.context", "TYPE_CHECKING"): ({"ugsdk.client": 1, "ugsdk.sandbox": 1}, _TYPING),
@@ -183,7 +185,8 @@ LAZY_IMPORTS: Dict[Tuple[str, str], Tuple[Dict[str, int], str]] = {
     ("ugsdk.cli.parser", "function"): ({"ugsdk.cli": 1}, _FACE + " (the package's command table imports the parser)"),
     ("ugsdk.cli.serve", "TYPE_CHECKING"): (
         {"ugsdk.cli.context": 1, "ugsdk.cli.parser": 1, "ugsdk.sandbox": 1, "ugsdk.sandbox.server": 1}, _TYPING),
-    ("ugsdk.cli.serve", "function"): ({"ugsdk.sandbox": 1, "ugsdk.sandbox.server": 1}, _FACE + " (aiohttp is optional)"),
+    ("ugsdk.cli.serve", "function"): (
+        {"ugsdk.cli": 1, "ugsdk.sandbox": 1, "ugsdk.sandbox.control": 1, "ugsdk.sandbox.server": 1}, _FACE + " (aiohttp is optional)"),
     ("ugsdk.client", "TYPE_CHECKING"): ({"ugsdk.hub": 1, "ugsdk.sandbox": 1}, _TYPING),
     ("ugsdk.client", "function"): (
         {"ugsdk.auth": 1, "ugsdk.config": 1, "ugsdk.hub": 1, "ugsdk.sandbox": 1, "ugsdk.transports.memory": 1},
@@ -193,9 +196,11 @@ LAZY_IMPORTS: Dict[Tuple[str, str], Tuple[Dict[str, int], str]] = {
     ("ugsdk.contrib.otel", "TYPE_CHECKING"): ({"ugsdk.client": 1}, _TYPING),
     ("ugsdk.contrib.django", "function"): ({"ugsdk.stores.django": 1}, _FACE + " (Django settings must be ready)"),
     ("ugsdk.contrib.django.apps", "function"): ({"ugsdk.contrib.django": 2}, _FACE + " (Django loads apps before models)"),
-    ("ugsdk.contrib.django.checks", "function"): ({"ugsdk.contrib.django": 1}, _FACE),
+    ("ugsdk.contrib.django.checks", "function"): ({"ugsdk.contrib.django": 1, "ugsdk.stores.django": 1}, _FACE),
     ("ugsdk.contrib.django.middleware", "function"): ({"ugsdk.contrib.django.views": 1}, _FACE),
     ("ugsdk.contrib.flask", "function"): ({"ugsdk.store": 1, "ugsdk.stores.redis": 1}, _FACE + " (redis is optional)"),
+    ("ugsdk.contrib.streams", "TYPE_CHECKING"): ({"ugsdk.hub": 1}, _TYPING),
+    ("ugsdk.contrib.streams", "function"): ({"ugsdk.hub": 1}, _ON_DEMAND + ": the process's stream hub, made on first use"),
     ("ugsdk.contrib.web", "function"): ({"ugsdk.transports.http": 1}, _FACE),
     ("ugsdk.demo", "function"): ({"ugsdk.sandbox": 1}, _ON_DEMAND),
     ("ugsdk.events", "function"): ({"ugsdk.errors": 2}, _ERROR_PATH),
@@ -214,8 +219,8 @@ LAZY_IMPORTS: Dict[Tuple[str, str], Tuple[Dict[str, int], str]] = {
     ("ugsdk.testing.plugin", "TYPE_CHECKING"): (
         {"ugsdk.client": 1, "ugsdk.sandbox": 1, "ugsdk.transports.base": 1, "ugsdk.transports.recorded": 1}, _TYPING),
     ("ugsdk.testing.plugin", "function"): ({
-        "ugsdk.auth": 1, "ugsdk.client": 2, "ugsdk.errors": 3, "ugsdk.sandbox": 1, "ugsdk.store": 2,
-        "ugsdk.transports.memory": 1, "ugsdk.transports.recorded": 3,
+        "ugsdk.auth": 1, "ugsdk.client": 2, "ugsdk.errors": 3, "ugsdk.sandbox": 1, "ugsdk.store": 3,
+        "ugsdk.transports.memory": 2, "ugsdk.transports.recorded": 3,
     }, _FACE + ": a pytest plugin loads into every test run, so it loads ugsdk only in the fixtures used"),
     ("ugsdk.transports", "TYPE_CHECKING"): (
         {"ugsdk.transports.http": 1, "ugsdk.transports.memory": 1, "ugsdk.transports.recorded": 1}, _LAZY_NAMES),

@@ -55,7 +55,16 @@ from .serde import structure
 from .transports.base import EventStream
 from .validation import check_count, check_seconds
 
-__all__ = ["ReconnectPolicy", "PumpHost", "PumpDriver", "ReaderThread", "EventPump", "EventFeed", "CHAT_PAYLOAD_EVENTS", "IDENTITY_EVENTS"]
+__all__ = [
+    "ReconnectPolicy",
+    "PumpHost",
+    "PumpDriver",
+    "ReaderThread",
+    "EventPump",
+    "EventFeed",
+    "CHAT_PAYLOAD_EVENTS",
+    "IDENTITY_EVENTS",
+]
 
 log = logging.getLogger("ugsdk.events")
 
@@ -336,7 +345,7 @@ class EventPump:
         elif driver is not None:
             driver.release(self)
         self._send_stop()
-        if self._forked or driver is None:
+        if self._forked or not self._started or driver is None:
             return True
         deadline = time.monotonic() + max(0.0, timeout)
         reader_gone = driver.join(self, max(0.0, deadline - time.monotonic()))

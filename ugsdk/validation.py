@@ -89,17 +89,25 @@ def check_id(value: Any, argument: str) -> str:
     raise _fail(argument, f"must be an id (int or str), got {type(value).__name__}")
 
 
+#: The largest id accepted: ids are 64-bit signed integers on the wire.
+MAX_ID = 2**63 - 1
+
+
 def check_int_id(value: Any, argument: str) -> int:
-    """A numeric id (``menu_id``): a positive int, or a string of digits."""
+    """A numeric id (``menu_id``): a positive int, or a string of digits, at most :data:`MAX_ID`."""
     if isinstance(value, bool):
         raise _fail(argument, f"must be a positive integer, got {value!r}")
     if isinstance(value, int):
-        if value <= 0:
-            raise _fail(argument, f"must be a positive integer, got {value}")
+        if not 0 < value <= MAX_ID:
+            # A huge int is not shown: printing one of thousands of digits itself raises.
+            shown = value if value.bit_length() <= 64 else "a number too large to be an id"
+            raise _fail(argument, f"must be a positive integer up to {MAX_ID}, got {shown}")
         return value
-    if isinstance(value, str) and value.isdigit() and value.isascii() and int(value) > 0:
+    # The length check comes first: int() of thousands of digits raises, and is slow anyway.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19 and 0 < int(value) <= MAX_ID:
         return int(value)
-    raise _fail(argument, f"must be a positive integer, got {value!r}")
+    shown_text = repr(value[:40]) + "..." if isinstance(value, str) and len(value) > 40 else repr(value)
+    raise _fail(argument, f"must be a positive integer up to {MAX_ID}, got {shown_text}")
 
 
 def check_lang(value: Any, argument: str = "lang") -> str:

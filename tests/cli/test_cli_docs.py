@@ -46,3 +46,22 @@ def test_each_command_prints_what_the_doc_shows(command, expected, tmp_path):
     done = subprocess.run(runner + argv[1:], capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout == expected
+
+
+def test_the_exit_code_table_lists_every_code():
+    from ugsdk.cli import codes
+
+    text = DOC.read_text(encoding="utf-8")
+    table = text[text.index("code    meaning"):]
+    table = table[: table.index("\n\n")]
+    documented = {int(found) for found in re.findall(r"^(\d+)\s", table, flags=re.M)}
+    assert documented == {getattr(codes, name) for name in codes.__all__}
+
+
+def test_the_sandbox_section_lists_every_control_command():
+    from ugsdk.sandbox.control import COMMANDS
+
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("A sandbox for other programs"):]
+    for name in COMMANDS:
+        assert f"``sandbox {name}" in section, name

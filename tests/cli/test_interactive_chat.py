@@ -180,6 +180,12 @@ def test_file_upload_with_a_progress_bar(terminal, served, tmp_path):
     term.expect(r"sending .*big\.bin \[#+\] 100%")
     term.expect(r"you: \[file big\.bin, 400000 bytes\]")
     assert served.sandbox.messages(chat_id)[-1].file is not None
+    # Live events come in order: once the agent's later reply is on screen, the file's own
+    # event has been handled too, and the file must still be on screen only once.
+    served.sandbox.assign_agent(chat_id)
+    served.sandbox.agent_reply(chat_id, "Got your file")
+    term.expect(r"Got your file")
+    assert ANSI.sub("", term.screen).count("[file big.bin") == 1
     term.type("\x04")
     assert term.wait() == 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import re
 
 import pytest
@@ -96,7 +98,9 @@ def test_chat_send_starts_a_chat_first_on_the_sandbox(run):
     assert result.code == 0, result.err
     message = result.json()
     assert message["content"] == "Where is my parcel?" and message["$userType"] == "end_user"
-    assert "(sandbox: started chat" in result.err
+    # With --json the note on stderr is JSON too.
+    assert json.loads(result.err)["note"].startswith("sandbox: started chat")
+    assert "(sandbox: started chat" in run("chat", "send", "Hi", "--sandbox").err
 
 
 def test_chat_send_file_with_json(run, tmp_path):
@@ -166,9 +170,9 @@ def test_events_follow_a_new_chat_as_json_lines(run):
     result = run("events", "--timeout", "1", "--sandbox", "--json", "--from-start")
     assert result.code == 0, result.err
     lines = result.json_lines()
-    names = [line["event"] for line in lines]
+    names = [line["name"] for line in lines]
     assert "chat.message" in names
-    greeting = next(line for line in lines if line["event"] == "chat.message")
+    greeting = next(line for line in lines if line["name"] == "chat.message")
     assert greeting["chat_id"] > 0 and greeting["data"]["$userType"] == "virtual_agent"
 
 

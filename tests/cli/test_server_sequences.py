@@ -105,7 +105,7 @@ def test_events_of_a_chat_until_it_ends(run, served):
     finally:
         ended.cancel()
     assert result.code == 0, result.err
-    names = [line["event"] for line in result.json_lines()]
+    names = [line["name"] for line in result.json_lines()]
     assert "chat.message" in names and names[-1] in ("chat.ended", "chat.disconnected")
     assert "chat.ended" in names
 

@@ -17,7 +17,7 @@ from ugsdk.transports.cassette import HttpRecord, Matcher, Scrubber, StreamRecor
 
 PACKAGE = Path(cassette.__file__).parent
 # Each module may import only the ones before it in this order (so no cycle can form).
-ORDER = ["records", "scrub", "match", "vcrpy", "format"]
+ORDER = ["records", "scrub", "match", "vcrpy", "check", "format"]
 # Every name the single cassette module offered before it became a package.
 NAMES_BEFORE = [
     "FORMAT_VERSION", "MATCH_FIELDS", "DEFAULT_MATCH_ON", "DEFAULT_IGNORE", "JWT_PATTERN", "SMALL_FILE",

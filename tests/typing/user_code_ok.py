@@ -1,4 +1,4 @@
-"""User code written as the README shows: mypy --strict must accept all of it."""
+"""User code written as the documentation shows: mypy --strict must accept all of it."""
 
 from __future__ import annotations
 

@@ -30,10 +30,18 @@ class Anonymous:
 
 
 class HeaderUserMiddleware:
-    """Logs in the user named by ``X-Test-User`` (the tests have no database)."""
+    """Logs in the user named by ``X-Test-User`` (the tests have no database). Async capable,
+    so that under ASGI no request is given a thread of its own for its whole response."""
+
+    sync_capable = True
+    async_capable = True
 
     def __init__(self, get_response: Callable[[Any], Any]) -> None:
+        from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
     def __call__(self, request: Any) -> Any:
         who: Optional[str] = request.headers.get("X-Test-User")

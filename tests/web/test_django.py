@@ -74,7 +74,7 @@ def run_checks() -> Dict[str, str]:
     return {m.id: m.msg for m in checks.run_checks() if m.id and m.id.startswith("ugsdk.")}
 
 
-def test_system_checks_name_what_is_wrong(sandbox: Sandbox, no_ugsdk_env: None) -> None:
+def test_system_checks_name_what_is_wrong(sandbox: Sandbox, no_ugsdk_env: None, tmp_path: Any) -> None:
     with override_settings(UGSDK={"COMPANY_ID": "acme", "TENANT": "acme"}):
         found = run_checks()
         assert "ugsdk.E002" in found and "company_secret" in found["ugsdk.E002"]
@@ -89,8 +89,15 @@ def test_system_checks_name_what_is_wrong(sandbox: Sandbox, no_ugsdk_env: None) 
         assert set(run_checks()) == {"ugsdk.W001"}
     with override_settings(UGSDK={**ugsdk_settings(sandbox), "USER_MAPPING": {"login": "username"}}):
         assert "user_mapping" in run_checks()["ugsdk.E002"]
+    # The tests' default cache is LocMemCache: process memory, which other workers never see.
     with override_settings(UGSDK=ugsdk_settings(sandbox)):
+        assert "LocMemCache" in run_checks()["ugsdk.W001"]
+    shared = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path)}}
+    with override_settings(UGSDK=ugsdk_settings(sandbox), CACHES=shared):
         assert run_checks() == {}
+    dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    with override_settings(UGSDK=ugsdk_settings(sandbox), CACHES=dummy):
+        assert "DummyCache" in run_checks()["ugsdk.W001"]
 
 
 class PlainStore:
@@ -104,6 +111,17 @@ class PlainStore:
 
     def delete(self, key: str) -> None:
         pass
+
+
+class LocalStore(PlainStore):
+    """A store of the app's own that says it lives in one process."""
+
+    process_local = True
+
+
+def test_any_process_local_store_is_warned_about(sandbox: Sandbox, no_ugsdk_env: None) -> None:
+    with override_settings(UGSDK={**ugsdk_settings(sandbox), "STORE": LocalStore()}):
+        assert "LocalStore" in run_checks()["ugsdk.W001"]
 
 
 def test_a_store_without_atomic_operations_is_warned_about(sandbox: Sandbox, no_ugsdk_env: None) -> None:

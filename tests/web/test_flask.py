@@ -117,18 +117,19 @@ def test_a_whole_chat_through_the_blueprint(web: Any, sandbox: Sandbox) -> None:
     assert web.get("/ugsdk/menus").status_code == 200
     chat = web.post("/ugsdk/chat", json={"menu_id": 11}).get_json()["chat"]
     assert web.post("/ugsdk/messages", json={"text": "hi"}).status_code == 201
-    upload = web.post("/ugsdk/messages", data={"file": (io.BytesIO(b"a photo"), "photo.png", "image/png")})
+    upload = web.post("/ugsdk/messages", data={"file": (io.BytesIO(b"a photo"), "photo.png", "image/png")},
+                      headers={"X-Requested-With": "ugsdk-chat"})
     assert upload.status_code == 201, upload.get_json()
     assert web.get("/ugsdk/wait_times?menu_id=11").get_json()["chat"] == 30
-    assert web.post("/ugsdk/escalate").get_json()["chat"]["status"] in ("queued", "assigned")
-    assert web.post("/ugsdk/finish").get_json()["chat"]["status"] == "finished"
+    assert web.post("/ugsdk/escalate", json={}).get_json()["chat"]["status"] in ("queued", "assigned")
+    assert web.post("/ugsdk/finish", json={}).get_json()["chat"]["status"] == "finished"
     assert web.post("/ugsdk/rate", json={"chat_id": chat["id"], "rating": 4}).status_code == 200
 
 
 def test_errors_map_to_http_statuses(web: Any, sandbox: Sandbox) -> None:
     assert web.post("/ugsdk/chat", json={"menu_id": "x"}).status_code == 400
     assert web.get("/ugsdk/nothing").status_code == 404
-    assert web.post("/ugsdk/finish").status_code == 409
+    assert web.post("/ugsdk/finish", json={}).status_code == 409
     web.post("/ugsdk/chat", json={"menu_id": 12})
     sandbox.fail_next("send_text_message", 429, retry_after=2.5)
     limited = web.post("/ugsdk/messages", json={"text": "hi"})

@@ -94,6 +94,7 @@ class Stream:
         import queue
 
         self.items: "queue.Queue[Any]" = queue.Queue()
+        self.last_id = ""  # as EventSource keeps it: the id of the last event that had one
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
@@ -115,6 +116,8 @@ class Stream:
             assert item is not None and not isinstance(item, Exception), f"the stream ended: {item!r}"
             if "event" not in item:
                 continue
+            if "id" in item:
+                self.last_id = item["id"]
             item["json"] = json.loads(item["data"])
             if predicate(item):
                 return item  # type: ignore[no-any-return]
@@ -147,14 +150,14 @@ def test_events_reach_the_browser_resume_and_end(site: Tuple[str, SandboxServer]
     assert stream.response.headers["Content-Type"].startswith("text/event-stream")
     greeting = stream.next_event(lambda e: e["event"] == "chat.message")
     assert greeting["json"]["data"]["$userType"] == "virtual_agent"
-    assert int(greeting["id"]) == greeting["json"]["seq"]
+    assert greeting["id"] == f"{chat_id}:{greeting['json']['seq']}"  # unique across chats
     assert stream.comments() == "keep-alive"  # an idle stream says it is alive
 
     sandbox.assign_agent(chat_id)
     sandbox.agent_reply(chat_id, "Hi, Dana here")
     stream.next_event(lambda e: e["event"] == "chat.typingStarted")
     reply = stream.next_event(lambda e: e["event"] == "chat.message" and e["json"]["data"].get("content") == "Hi, Dana here")
-    seen = int(reply["id"])
+    seen = reply["json"]["seq"]
 
     # The browser goes away: the view notices at its next write and leaves no thread behind.
     stream.close()
@@ -163,12 +166,15 @@ def test_events_reach_the_browser_resume_and_end(site: Tuple[str, SandboxServer]
 
     # It comes back with Last-Event-ID: only what came after, then the end of the chat.
     sandbox.agent_reply(chat_id, "Still there?")
-    again = Stream(base + "/events", last_event_id=str(seen))
-    after = again.next_event(lambda e: "id" in e)  # events of the connection itself have no seq
-    assert int(after["id"]) > seen
+    again = Stream(base + "/events", last_event_id=reply["id"])
+    opened = again.next_event()
+    assert opened["event"] == "stream.open" and opened["json"]["data"]["resumed"] is True
+    after = again.next_event(lambda e: "id" in e)  # events of the stream itself have no id
+    assert after["json"]["seq"] > seen
     assert after["json"]["data"] is None or after["json"]["data"].get("content") != "Hi, Dana here"
     sandbox.end_chat(chat_id)
     again.next_event(lambda e: e["event"] == "chat.ended")
+    assert again.next_event()["json"] == {"name": "stream.end", "chat_id": chat_id, "seq": None, "data": {"reason": "chat_ended"}}
     assert again.ends()
     wait_until(lambda: chat_threads() == [] and (either_hub is None or either_hub.chats == 0),
                message="the events threads of the ended stream to end")

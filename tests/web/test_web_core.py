@@ -7,7 +7,7 @@ from typing import Any, Dict
 import pytest
 
 import ugsdk
-from ugsdk.contrib.web import WebConfig, error_response, guest_values, parse_last_event_id, user_values
+from ugsdk.contrib.web import WebConfig, error_response, guest_values, user_values
 
 ENV: Dict[str, str] = {}
 GOOD = {"company_id": "acme", "tenant": "acme", "company_secret": "s3cret-value"}
@@ -93,8 +93,3 @@ def test_other_exceptions_are_not_swallowed() -> None:
     with pytest.raises(KeyError):
         error_response(KeyError("bug"))
 
-
-def test_last_event_id_parsing() -> None:
-    assert parse_last_event_id(None) == 0
-    assert parse_last_event_id(" 17 ") == 17
-    assert parse_last_event_id("x7") == 0

@@ -1,110 +1,153 @@
 """Running one command: parse, dispatch, and turn every failure into a message and an exit code.
 
 Errors go to stderr, never a traceback: a closed pipe (``ugsdk demo | head -3``) ends
-quietly, Ctrl-C exits with 130.
+quietly, Ctrl-C exits with 130 and SIGTERM with 143, and with ``--json`` each error is one
+JSON object (:mod:`.report`). Warnings that dependencies raise while a command runs become
+one ``ugsdk: warning:`` line each.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import sys
-from typing import Iterator, Mapping, Optional, Sequence, TextIO
+import warnings
+from typing import Any, Iterator, List, Mapping, Optional, Sequence, TextIO
 
-from ..errors import APIError, ChatStateError, TransportError, UgsdkError, ValidationError
-from .context import Context, UsageError
+from .codes import EXIT_API, EXIT_CONNECT, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE
+from .context import Context
 from .parser import build_parser
+from .report import Failure, failure_of, interrupted, report, terminated, wants_json, warn
+from .signals import Terminated
 
-__all__ = ["main", "EXIT_OK", "EXIT_API", "EXIT_USAGE", "EXIT_CONNECT", "EXIT_INTERRUPTED"]
-
-EXIT_OK = 0
-#: The service answered with an error (its request id is printed), or an answer made no sense.
-EXIT_API = 1
-#: Bad usage: an unknown flag, a missing setting, an argument the library's checks refused.
-EXIT_USAGE = 2
-#: No answer: the connection could not be made, broke, or timed out.
-EXIT_CONNECT = 3
-#: Ctrl-C.
-EXIT_INTERRUPTED = 130
+__all__ = ["run", "EXIT_OK", "EXIT_API", "EXIT_USAGE", "EXIT_CONNECT", "EXIT_INTERRUPTED", "EXIT_TERMINATED"]
 
 
-def main(
+def run(
     argv: Optional[Sequence[str]] = None,
     *,
     out: Optional[TextIO] = None,
     err: Optional[TextIO] = None,
     environ: Optional[Mapping[str, str]] = None,
+    command_line: bool = False,
 ) -> int:
-    """Run the ``ugsdk`` command line.
+    """Run one command (see :func:`ugsdk.cli.main`, which calls this).
 
     Args:
         argv: the arguments (default ``sys.argv[1:]``).
         out: where output goes (default standard output).
         err: where errors go (default standard error).
         environ: the environment settings are read from (default ``os.environ``).
+        command_line: this is the ``ugsdk`` process itself: its standard streams are set to
+            escape what their encoding cannot hold, for every line anything prints.
 
     Returns:
-        The exit status (see the ``EXIT_*`` constants).
+        The exit status.
     """
+    args: List[str] = list(sys.argv[1:] if argv is None else argv)
+    json_mode = wants_json(args)
+    if command_line:
+        _escape_unencodable()
     with _streams(out, err):
         try:
-            return _run(argv, os.environ if environ is None else environ)
-        except KeyboardInterrupt:
-            _say("interrupted")
-            return EXIT_INTERRUPTED
+            try:
+                return _run(args, os.environ if environ is None else environ)
+            except KeyboardInterrupt:
+                _report(interrupted(), json_mode)
+                return EXIT_INTERRUPTED
+            except Terminated:
+                _report(terminated(), json_mode)
+                return EXIT_TERMINATED
+            except BrokenPipeError:
+                raise
+            except Exception as exc:
+                if not command_line:
+                    raise  # a program or a test running a command sees the bug itself
+                # A bug of ours: a user of the command still gets one line, not a traceback.
+                name = type(exc).__name__
+                _report(Failure("internal", f"ugsdk failed unexpectedly ({name}); please report it", EXIT_API), json_mode)
+                return EXIT_API
         except BrokenPipeError:
             _quiet_stdout()
             return EXIT_OK
 
 
-def _run(argv: Optional[Sequence[str]], environ: Mapping[str, str]) -> int:
+def _run(argv: List[str], environ: Mapping[str, str]) -> int:
+    json_mode = wants_json(argv)
     parser = build_parser()
+    context: Optional[Context] = None
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version, or a usage error argparse already printed
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    handler = getattr(args, "handler", None)
-    if handler is None:
-        # A group without its subcommand (``ugsdk``, ``ugsdk call``...) prints its own help
-        # (on stdout, where help is read) and exits as a usage error.
-        (getattr(args, "group_parser", None) or parser).print_help(sys.stdout)
-        return EXIT_USAGE
-    context = Context(args, environ)
-    try:
-        status = handler(context)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help or --version: argparse printed them
+            return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        json_mode = bool(getattr(args, "json", False)) or json_mode
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            # A group without its subcommand (``ugsdk``, ``ugsdk call``...) prints its own
+            # help (on stdout, where help is read) and exits as a usage error.
+            (getattr(args, "group_parser", None) or parser).print_help(sys.stdout)
+            return EXIT_USAGE
+        context = Context(args, environ)
+        with _our_warnings(json_mode):
+            status = handler(context)
         return EXIT_OK if status is None else int(status)
-    except ValidationError as exc:
-        _say(f"error: {exc}")
-        return EXIT_USAGE
-    except (UsageError, ChatStateError) as exc:
-        _say(f"error: {exc}")
-        return EXIT_USAGE
-    except APIError as exc:
-        request_id = f" (request id {exc.request_id})" if exc.request_id else ""
-        _say(f"error: the service answered {exc.status}: {exc.message}{request_id}")
-        return EXIT_API
-    except TransportError as exc:
-        _say(f"error: {exc}")
-        return EXIT_CONNECT
-    except UgsdkError as exc:
-        _say(f"error: {exc}")
-        return EXIT_API
     except BrokenPipeError:
-        raise  # the reader left: main() ends quietly
-    except OSError as exc:
-        # The local side failed (the chat store's folder is read-only, say): say so plainly.
-        _say(f"error: {exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}")
-        return EXIT_API
+        raise  # the reader left: run() ends quietly
+    except Exception as exc:
+        failure = failure_of(exc)
+        if failure is None:
+            raise
+        _report(failure, json_mode)
+        return failure.exit_code
     finally:
-        context.close()
+        if context is not None:
+            context.close()
 
 
-def _say(text: str) -> None:
+def _report(failure: Failure, json_mode: bool) -> None:
     try:
-        sys.stderr.write(f"ugsdk: {text}\n")
-        sys.stderr.flush()
+        report(failure, json_mode=json_mode)
     except (OSError, ValueError):  # stderr itself is gone: nothing left to tell
         pass
+
+
+# Warnings of dependencies, in our words: (category name, start of the message) -> text.
+_OUR_WORDS = {
+    "InsecureKeyLengthWarning": "the company secret is shorter than 32 bytes; a real tenant's secret is longer",
+}
+
+
+@contextlib.contextmanager
+def _our_warnings(json_mode: bool) -> Iterator[None]:
+    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+        name = getattr(category, "__name__", "Warning")
+        text = _OUR_WORDS.get(name) or " ".join(str(message).split())
+        if text in shown:
+            return  # once per run is enough
+        shown.add(text)
+        try:
+            warn(text, json_mode=json_mode)
+        except (OSError, ValueError):
+            pass
+
+    shown: set[str] = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        warnings.showwarning = show
+        yield
+
+
+def _escape_unencodable() -> None:
+    # Text from the service can hold anything (half an emoji from an agent console): the
+    # process's own streams escape what their encoding cannot hold instead of raising.
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # pragma: no cover - a detached or closed stream
+                pass
 
 
 def _quiet_stdout() -> None:
@@ -113,7 +156,7 @@ def _quiet_stdout() -> None:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         pass
 
 
@@ -125,5 +168,3 @@ def _streams(out: Optional[TextIO], err: Optional[TextIO]) -> Iterator[None]:
         if err is not None:
             stack.enter_context(contextlib.redirect_stderr(err))
         yield
-
-

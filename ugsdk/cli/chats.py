@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Union
 
 from ..models import Chat
 from .context import UsageError
+from .parser import small_int, whole_number
 from .output import to_jsonable
 from .progress import progress_for
 from .render import Names, event_line, message_line
@@ -29,7 +30,7 @@ def register(commands: "Commands") -> None:
     chat = commands.group("chat", "chats: on its own, an interactive chat in the terminal", run_interactive)
     assert chat.parser is not None
     chat.parser.add_argument("--menu", dest="menu_id", metavar="MENU_ID", help="start the interactive chat on this menu")
-    chat.parser.add_argument("--chat", metavar="CHAT_ID", help="continue this chat")
+    chat.parser.add_argument("--chat", metavar="CHAT_ID", default=argparse.SUPPRESS, help="continue this chat")
     start = chat.add("start", "start a chat on a menu; it becomes the current chat", start_chat)
     start.add_argument("menu_id", metavar="MENU_ID")
     start.add_argument("--greeting", help="the first message the end user sees")
@@ -44,7 +45,7 @@ def register(commands: "Commands") -> None:
     sending = _on_chat(chat, "send-file", "send a file in the current chat (progress bar on a terminal)", send_file)
     sending.add_argument("path", metavar="PATH")
     messages = _on_chat(chat, "messages", "the current chat's messages", list_messages)
-    messages.add_argument("--after", type=int, metavar="INDEX", help="only messages after this index")
+    messages.add_argument("--after", type=whole_number(0), metavar="INDEX", help="only messages after this index")
     _on_chat(chat, "escalate", "hand the chat from the virtual agent to a human agent", escalate)
     _on_chat(chat, "deflection", "the chat's deflection offer, if any", deflection)
     _on_chat(chat, "finish", "end the current chat", finish)
@@ -57,7 +58,7 @@ def register(commands: "Commands") -> None:
     transcripts.add_argument("emails", nargs="+", metavar="EMAIL")
     _on_chat(chat, "history", "the whole conversation of the chat, as a transcript", history)
     events = commands.add("events", "follow a chat's live events until it ends (or --timeout)", follow_events)
-    events.add_argument("chat", nargs="?", metavar="CHAT_ID", help="the chat (default: the current one)")
+    events.add_argument("chat", nargs="?", default=argparse.SUPPRESS, metavar="CHAT_ID", help="the chat (default: the current one)")
     events.add_argument("--timeout", type=_seconds, metavar="SECONDS", help="stop after this long")
     events.add_argument(
         "--from-start", action="store_true", help="replay the chat's earlier events first (default: from now on)"
@@ -181,11 +182,9 @@ def finish(ctx: "Context") -> None:
 
 def rate_chat(ctx: "Context") -> None:
     ctx.current_chat(finished=True)
-    rating: Union[int, str] = ctx.args.rating
-    try:
-        rating = int(ctx.args.rating)
-    except ValueError:
-        pass  # the library's check says what a rating must be
+    number = small_int(ctx.args.rating)
+    # Anything else goes to the library as given: its check says what a rating must be.
+    rating: Union[int, str] = ctx.args.rating if number is None else number
     ctx.client.send_chat_rate(rating=rating, feedback=ctx.args.feedback)  # type: ignore[arg-type]
     ctx.output.document({"rated": rating})
     ctx.output.line(f"rated {rating}")
@@ -208,7 +207,8 @@ def survey_chat(ctx: "Context") -> None:
         question, sep, answer = item.partition("=")
         if not sep:
             raise UsageError(f"--answer {item!r}: write QUESTION_ID=ANSWER")
-        answers[question.strip()] = int(answer) if answer.strip().isdigit() else answer
+        number = small_int(answer)
+        answers[question.strip()] = answer if number is None else number
     client.send_chat_survey(answers)
     ctx.output.document({"answered": to_jsonable(answers)})
     ctx.output.line(f"answered {len(answers)} question(s)")
@@ -227,7 +227,8 @@ def follow_events(ctx: "Context") -> None:
     names = _names(chat)
     # Live events start after what the client had seen; a log of the whole chat replays.
     for event in ctx.client.events(timeout=ctx.args.timeout, after=0 if ctx.args.from_start else None):
-        ctx.output.json_line({"event": event.name, "seq": event.seq, "chat_id": event.chat_id, "data": to_jsonable(event.data)})
+        # The browser protocol's payload form: {"name", "chat_id", "seq", "data"}.
+        ctx.output.json_line({"name": event.name, "chat_id": event.chat_id, "seq": event.seq, "data": to_jsonable(event.data)})
         line = event_line(event, names)
         if line is not None:
             ctx.output.line(line)

@@ -10,16 +10,20 @@ fresh sandbox, so commands that need a chat start one first (and say so on stder
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import secrets
 import sys
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
+import attrs
+
 from ..config import SETTING_NAMES, Settings
-from ..errors import UgsdkError
+from ..errors import ValidationError
 from ..models import ChannelType, Chat
 from ..store import ChatStore, FileChatStore, MemoryChatStore
 from .output import Output
+from .report import MissingSettings, UsageError, note
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -40,8 +44,40 @@ SETTING_FLAGS: Mapping[str, str] = {
 }
 
 
-class UsageError(UgsdkError):
-    """The command cannot run as given (exit code 2); the message says what to do."""
+#: What a command that talks to a service needs.
+_REQUIRED = ("company_id", "host", "company_secret")
+
+
+def _require(settings: Settings) -> None:
+    # Every missing setting at once: a new user fixes them in one go, not one run each.
+    problems = []
+    for name in _REQUIRED:
+        try:
+            settings.require(name)
+        except ValidationError as exc:
+            problems.append((name, str(exc)))
+    if problems:
+        raise MissingSettings("; ".join(text for _, text in problems), missing=[name for name, _ in problems])
+
+
+def _check_store_path(path: str, source: str) -> None:
+    # Refused here, by name, before the file system raises ValueError or UnicodeEncodeError.
+    if "\0" in path:
+        raise UsageError(f"{source}: a path cannot hold a NUL character")
+    try:
+        os.fsencode(path)
+    except UnicodeError:
+        raise UsageError(f"{source}: the path cannot be written in this system's file names ({path[:60]!r})") from None
+
+
+def _signer_mark(settings: Settings) -> int:
+    """A short digest of what signs the end user's JWTs (never the secret itself).
+
+    A cached end-user token was issued for one secret; when the secret changes (a typo
+    fixed, or ``--secret nope`` tried), the token must not hide the change.
+    """
+    seen = f"{settings.company_id}\0{settings.company_secret}".encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.sha256(seen).digest()[:6], "big") + 1
 
 
 def default_store_path(environ: Mapping[str, str]) -> str:
@@ -129,8 +165,10 @@ class Context:
                 store_key=self._store_key,
                 **options,
             )
-        settings.require("company_id", "host", "company_secret")
-        path = getattr(self.args, "chat_store", None) or default_store_path(self.environ)
+        _require(settings)
+        given = getattr(self.args, "chat_store", None)
+        path = given or default_store_path(self.environ)
+        _check_store_path(path, "--chat-store" if given else "UGSDK_CHAT_STORE")
         self._store = FileChatStore(path)
         if not settings.identifier:
             # Without an identifier every run would be a new guest, who could not see the
@@ -142,7 +180,22 @@ class Context:
         # One entry per company, host and end user: the same person on another tenant has
         # another ongoing chat.
         self._store_key = f"cli:{settings.company_id}@{where}:{settings.identifier}"
+        self._forget_token_of_other_secret(settings)
         return settings.client(store=self._store, store_key=self._store_key, **options)
+
+    def _forget_token_of_other_secret(self, settings: Settings) -> None:
+        store = self._store
+        if not isinstance(store, FileChatStore):
+            return
+        mark = _signer_mark(settings)
+        key = self._store_key + "#signer"
+        if store.get(key) == mark:
+            return
+        state = store.load_state(self._store_key)
+        if state is not None and state.token is not None:
+            # The chat id stays (the same person's chat); only the token goes.
+            store.save_state(self._store_key, attrs.evolve(state, token=None, token_expires_at=None))
+        store.set(key, mark)
 
     def close(self) -> None:
         """Destroy the client (the stored chat id stays for the next run)."""
@@ -190,11 +243,11 @@ class Context:
             item.id for root in client.get_menus().menus for item in root.walk() if item.enabled and item.channel(ChannelType.CHAT)
         )
         chat = client.create_chat(menu_id=menu)
-        note = f"(sandbox: started chat {chat.id} on menu {menu}"
+        text = f"sandbox: started chat {chat.id} on menu {menu}"
         if finished:
             chat = client.finish_chat()
-            note += ", and finished it"
-        sys.stderr.write(note + ")\n")
+            text += ", and finished it"
+        note(text, json_mode=self.output.json)
         self.remember(chat)
         return chat
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, List
 
 from .context import UsageError
+from .parser import whole_number
 from .progress import progress_for
 from .render import menu_lines
 
@@ -29,7 +30,7 @@ def register(commands: "Commands") -> None:
     commands.add("file-types", "the file types refused for uploads, and the size limit", file_types)
     trigger = commands.add("trigger", "the proactive trigger matching a page, if any", find_trigger)
     trigger.add_argument("url", metavar="URL", help="the page's full URL")
-    trigger.add_argument("--visits", type=int, default=1, help="how many visits the visitor made (default 1)")
+    trigger.add_argument("--visits", type=whole_number(1, 1_000_000), default=1, help="how many visits the visitor made (default 1)")
     email = commands.add(
         "email",
         "open an e-mail ticket (the reply address is --email / UGSDK_EMAIL)",
@@ -40,7 +41,7 @@ def register(commands: "Commands") -> None:
     email.add_argument("--file", dest="files", action="append", default=[], metavar="PATH", help="attach a file (repeatable)")
     commands.add("cobrowse-code", "a cobrowse code to read to an agent (tied to the current chat, if any)", cobrowse_code)
     demo = commands.add("demo", "walk through every API method on the embedded sandbox (no account, no network)", run_demo)
-    demo.add_argument("--seed", type=int, default=0, help="sandbox seed (same seed, same ids and codes)")
+    demo.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0, help="sandbox seed (same seed, same ids and codes)")
 
 
 def config(ctx: "Context") -> None:

@@ -10,13 +10,14 @@ Ctrl-D and Ctrl-C leave; the chat itself goes on until finished.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Set
 
 from ..errors import UgsdkError
 from ..events import Event
 from ..models import ChannelType, Chat, Message
 from ..validation import check_int_id
 from .context import UsageError
+from .parser import small_int
 from .progress import ProgressBar
 from .render import Names, buttons_of, event_line
 from .terminal import Console, EndOfInput
@@ -41,6 +42,9 @@ class _Session:
         self.ended = threading.Event()
         self._lock = threading.Lock()
         self._shown_index = 0  # the highest message index on screen
+        # Your own messages on screen (typed, or echoed once sent): the history shown on
+        # connect may fetch one of them while it is being sent, and must not show it again.
+        self._yours: Set[int] = set()
 
     # -- events (dispatcher thread) -------------------------------------------------------------
 
@@ -55,8 +59,8 @@ class _Session:
             if found:
                 with self._lock:
                     self.buttons = found
-        if isinstance(data, Message) and data.is_from_end_user and data.type.value == "text":
-            return  # your own words are on screen already
+        if isinstance(data, Message) and data.is_from_end_user and data.type.value in ("text", "file"):
+            return  # your own words and files are on screen already (shown when sent)
         if event.name == "chat.ended":
             self.ended.set()
             self.console.show("** the chat has ended: /rate N, /transcript EMAIL, or /quit")
@@ -75,9 +79,12 @@ class _Session:
             self.console.show(f"error: could not load the earlier messages: {exc}")
             return
         for message in messages:
-            if message.index <= self._shown_index:
-                continue
-            self._shown_index = message.index
+            with self._lock:
+                if message.index <= self._shown_index or message.index in self._yours:
+                    continue
+                self._shown_index = message.index
+                if message.is_from_end_user:
+                    self._yours.add(message.index)
             if not message.is_from_end_user:
                 found = buttons_of(message)
                 if found:
@@ -96,14 +103,15 @@ class _Session:
             return True
         client = self.ctx.client
         if not text.startswith("/"):
-            client.send_text_message(text)
+            self._mine(client.send_text_message(text))  # the typed line is on screen already
             return True
         command, _, rest = text[1:].partition(" ")
         rest = rest.strip()
         if command in ("quit", "exit", "q"):
             return False
-        if command.isdigit():
-            self._press(int(command))
+        button = small_int(command) if command else None
+        if button is not None:
+            self._press(button)
         elif command == "help":
             self.console.show(_HELP)
         elif command == "file" and rest:
@@ -113,7 +121,8 @@ class _Session:
         elif command == "finish":
             client.finish_chat()
         elif command == "rate" and rest:
-            rating = int(rest) if rest.isdigit() else rest
+            number = small_int(rest)
+            rating = rest if number is None else number
             client.send_chat_rate(rating=rating)  # type: ignore[arg-type]
             self.console.show(f"** rated {rating}")
         elif command == "transcript" and rest:
@@ -129,8 +138,8 @@ class _Session:
         if not 1 <= number <= len(buttons):
             self.console.show(f"no button {number}" + (f" (1-{len(buttons)})" if buttons else ""))
             return
-        self.ctx.client.send_text_message(buttons[number - 1])
-        self.console.show(f"you: {buttons[number - 1]}")
+        if self._mine(self.ctx.client.send_text_message(buttons[number - 1])):
+            self.console.show(f"you: {buttons[number - 1]}")
 
     def _send_file(self, path: str) -> None:
         bar: Optional[Callable[[int, int], None]] = None
@@ -140,7 +149,16 @@ class _Session:
         if isinstance(bar, ProgressBar):
             bar.done()
         size = f", {message.file.size} bytes" if message.file and message.file.size is not None else ""
-        self.console.show(f"you: [file {message.file.name if message.file else path}{size}]")
+        if self._mine(message):
+            self.console.show(f"you: [file {message.file.name if message.file else path}{size}]")
+
+    def _mine(self, message: Message) -> bool:
+        """Note a message you sent as on screen; ``False`` if the history showed it already."""
+        with self._lock:
+            if message.index in self._yours:
+                return False
+            self._yours.add(message.index)
+            return True
 
 
 class _TransientWriter:
@@ -192,7 +210,11 @@ def _pick_menu(ctx: "Context", console: Console) -> str:
     saved, console.prompt = console.prompt, "menu id> "
     try:
         while True:
-            answer = console.read_line().strip()
+            try:
+                answer = console.read_line().strip()
+            except EndOfInput:
+                # Run from cron, CI or a pipe: nobody is there to pick, so say how to choose.
+                raise UsageError("no menu was picked (the input ended): pass --menu MENU_ID") from None
             if answer in menus:
                 return answer
             console.show(f"pick one of: {', '.join(menus)}")

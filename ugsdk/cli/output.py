@@ -3,12 +3,17 @@
 One JSON document per command, or one JSON value per line (JSON lines) for streams such as
 ``ugsdk events``, so ``jq`` and scripts can read either. Models become JSON through the
 library's own wire form (``ugsdk.serde.unstructure``), with datetimes as ISO 8601 text.
+
+Any text survives: a lone surrogate (half an emoji) becomes the JSON escape ``\\udXXX`` in
+JSON, which reads back as the same string, and text a terminal's encoding cannot hold is
+written with backslash escapes instead of failing (:func:`safe_write`).
 """
 
 from __future__ import annotations
 
 import enum
 import json
+import re
 import sys
 from datetime import datetime
 from typing import Any, Iterable, List, Optional, Sequence, TextIO, Tuple
@@ -17,7 +22,9 @@ import attrs
 
 from ..serde import unstructure
 
-__all__ = ["Output", "to_jsonable", "dumps"]
+__all__ = ["Output", "to_jsonable", "dumps", "dumps_line", "safe_write"]
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def to_jsonable(value: Any) -> Any:
@@ -50,9 +57,30 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def dumps(value: Any, *, indent: Optional[int] = 2) -> str:
-    """``value`` as JSON text (non-ASCII kept readable)."""
-    return json.dumps(to_jsonable(value), ensure_ascii=False, indent=indent)
+def dumps(value: Any, *, indent: Optional[int] = 2, ascii_only: bool = False) -> str:
+    """``value`` as JSON text (non-ASCII kept readable; lone surrogates as ``\\udXXX``)."""
+    text = json.dumps(to_jsonable(value), ensure_ascii=ascii_only, indent=indent)
+    # A lone surrogate can only sit inside a JSON string, where its escape means the same.
+    return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+def dumps_line(value: Any) -> str:
+    """``value`` as one line of ASCII-only JSON, newline included (safe on any encoding)."""
+    return dumps(value, indent=None, ascii_only=True) + "\n"
+
+
+def safe_write(stream: TextIO, text: str) -> None:
+    """Write ``text`` and flush; what the stream's encoding cannot hold is backslash-escaped.
+
+    Not for JSON that may hold non-ASCII text: ``\\xe9`` is no JSON escape (see
+    :meth:`Output.document`, which falls back to ASCII-only JSON instead).
+    """
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        stream.write(text.encode(encoding, "backslashreplace").decode(encoding, "replace"))
+    stream.flush()
 
 
 class Output:
@@ -75,20 +103,27 @@ class Output:
     def line(self, text: str = "") -> None:
         """One line of text (ignored in JSON mode: JSON output carries the data)."""
         if not self.json:
-            self.stream.write(text + "\n")
-            self.stream.flush()
+            safe_write(self.stream, text + "\n")
 
     def document(self, value: Any) -> None:
         """The one JSON document of a command (JSON mode only)."""
         if self.json:
-            self.stream.write(dumps(value) + "\n")
-            self.stream.flush()
+            self._json(value, indent=2)
 
     def json_line(self, value: Any) -> None:
         """One JSON value on one line, for streams (JSON mode only)."""
         if self.json:
-            self.stream.write(dumps(value, indent=None) + "\n")
-            self.stream.flush()
+            self._json(value, indent=None)
+
+    def _json(self, value: Any, *, indent: Optional[int]) -> None:
+        plain = to_jsonable(value)
+        text = dumps(plain, indent=indent) + "\n"
+        try:
+            text.encode(getattr(self.stream, "encoding", None) or "utf-8")
+            fallback = None
+        except (UnicodeEncodeError, LookupError):
+            fallback = dumps(plain, indent=indent, ascii_only=True) + "\n"
+        safe_write(self.stream, text if fallback is None else fallback)
 
     def fields(self, rows: Iterable[Tuple[str, Any]]) -> None:
         """``name: value`` lines, names aligned; empty values left out."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, List, NoReturn, Optional
 
 from .._version import __version__
+from .report import CommandLineError
 
-__all__ = ["build_parser", "Commands", "positive_seconds"]
+__all__ = ["build_parser", "Commands", "positive_seconds", "Parser", "whole_number", "small_int"]
 
 Handler = Callable[[Any], Optional[int]]
 
@@ -28,14 +29,66 @@ exit codes: 0 ok, 1 the service answered with an error (its request id is printe
 """
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse without its two surprises: no abbreviated flags, and errors raised, not exited.
+
+    ``--chat 5`` must never be read as ``--chat-store 5``, so a flag is only ever its whole
+    name. A usage error becomes :class:`CommandLineError`, which the command reports like
+    any other error (as JSON with ``--json``). Subcommand parsers are of this class too.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> "NoReturn":
+        """Raise :class:`CommandLineError` with the usage of this (sub)command."""
+        raise CommandLineError(message, usage=self.format_usage())
+
+
+def whole_number(least: int = 0, most: int = 2**63 - 1) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``least`` to ``most``.
+
+    The text is checked before ``int()`` reads it: thousands of digits would make ``int()``
+    raise (or take long), and a number that size is no index, seed or count anyway.
+    """
+
+    def convert(text: str) -> int:
+        digits = text.strip().lstrip("+-")
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > 19:
+            raise argparse.ArgumentTypeError(f"not a whole number from {least} to {most}: {_short(text)}")
+        value = int(text)
+        if not least <= value <= most:
+            raise argparse.ArgumentTypeError(f"must be from {least} to {most}, got {value}")
+        return value
+
+    convert.__name__ = "whole number"  # argparse names the type in some messages
+    return convert
+
+
+def small_int(text: str) -> Optional[int]:
+    """``text`` as an int when it is a few ASCII digits (a rating, a button), else ``None``.
+
+    ``"²".isdigit()`` is true and ``int()`` of thousands of digits raises: neither is read.
+    """
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
+
+
+def _short(text: str) -> str:
+    return repr(text) if len(text) <= 40 else repr(text[:40]) + "..."
+
+
 def positive_seconds(text: str) -> float:
     """An argparse type: a finite number of seconds > 0."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {_short(text)}") from None
+    except OverflowError:  # pragma: no cover - float() of text gives inf rather than raising
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {_short(text)}") from None
     if not math.isfinite(value) or value <= 0 or value > 86400:
-        raise argparse.ArgumentTypeError(f"must be seconds between 0 and 86400, got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be seconds between 0 and 86400, got {_short(text)}")
     return value
 
 
@@ -84,6 +137,9 @@ class Commands:
             parser.set_defaults(handler=handler)
         if handler is not None and common:
             _add_common(parser, top=False)
+        elif handler is not None:
+            # No settings here, but errors still come as JSON when asked.
+            parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print errors as JSON")
         return parser
 
     def group(self, name: str, help: str, handler: Optional[Handler] = None) -> "Commands":
@@ -99,13 +155,15 @@ def build_parser() -> argparse.ArgumentParser:
     """The whole ``ugsdk`` command line."""
     from . import calls, chats, info, serve
 
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = Parser(
         prog="ugsdk",
         description=_DESCRIPTION,
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"ugsdk {__version__}")
+    # "ugsdk --chat 1001 chat messages" means what it says: the chat commands read it.
+    parser.add_argument("--chat", metavar="CHAT_ID", help="the chat the chat commands act on (default: the current one)")
     _add_common(parser, top=True)
     commands = Commands(parser.add_subparsers(dest="command", metavar="COMMAND", title="commands"))
     info.register(commands)

@@ -36,11 +36,25 @@ Config keys (values here override the ``UGSDK_*`` environment variables of the s
     id in the session (default ``False``).
 ``UGSDK_URL_PREFIX``
     where the blueprint is mounted (``"/ugsdk"``; ``None``: not registered).
+``UGSDK_TRUSTED_ORIGINS``
+    origins on other hosts whose pages may post to the actions (``["https://shop.example"]``);
+    see below.
 ``UGSDK_ERROR_HANDLERS``
     map ugsdk's exceptions raised by any view of the app to JSON errors (400, 403, 404,
     409, 429 with ``Retry-After``, 502); default ``True``.
 ``UGSDK_SSE_HEARTBEAT``, ``UGSDK_SSE_MAX_SECONDS``, ``UGSDK_CLIENT_OPTIONS``
     as in :class:`ugsdk.contrib.web.WebConfig`.
+
+``GET events`` streams the chat in the browser protocol of ``docs/protocol.rst``. Flask runs
+under WSGI, where each open stream holds one of the server's threads for as long as it is
+open: size the server's threads for the pages open at once, or let pages long-poll with
+``GET events?after=<id>``, which holds a thread only for its wait.
+
+Cross-site requests: the actions that change something (every ``POST``) refuse, with 403, a
+request that a form on another site could have sent. They take JSON, or a file upload with
+an ``X-Requested-With`` header, and when the browser sends ``Origin`` or ``Sec-Fetch-Site``
+these must name this site (see :mod:`ugsdk.contrib.csrf`). Flask-WTF's ``CSRFProtect``, when
+installed, checks its token as well; the page helper sends it when given ``csrfToken``.
 """
 
 from __future__ import annotations
@@ -54,7 +68,11 @@ from werkzeug.local import LocalProxy  # type: ignore[import-untyped,import-not-
 from ..client import Client
 from ..errors import UgsdkError, ValidationError
 from ..store import DEFAULT_TTL
-from .web import SSE_HEADERS, Upload, WebConfig, error_response, guest_values, new_guest_id, run_action, user_values
+from .csrf import cross_site_refusal
+from .pagehelper import SCRIPT_NAME, script_response
+from .parsing import MAX_BODY_BYTES, parse_json_object
+from .streams import SSE_HEADERS, parse_wait, poll_events
+from .web import Upload, WebConfig, error_response, guest_values, new_guest_id, run_action, user_values
 
 __all__ = ["UGSDK", "current_client", "blueprint", "AnonymousRefused", "DEFAULT_FLASK_USER_MAPPING"]
 
@@ -109,7 +127,7 @@ class UGSDK:
             sse_max_seconds=config.get("UGSDK_SSE_MAX_SECONDS", 300.0),
             client_options=config.get("UGSDK_CLIENT_OPTIONS"),
         )
-        app.extensions[_EXTENSION] = _State(self, web)
+        app.extensions[_EXTENSION] = _State(self, web, _check_origins(config.get("UGSDK_TRUSTED_ORIGINS")))
         if config.get("UGSDK_ERROR_HANDLERS", True):
             # Views of the app may let ugsdk's errors escape: they answer JSON, not a 500.
             app.register_error_handler(UgsdkError, json_error)
@@ -166,9 +184,22 @@ class UGSDK:
 
 
 class _State:
-    def __init__(self, extension: UGSDK, web: WebConfig) -> None:
+    def __init__(self, extension: UGSDK, web: WebConfig, trusted_origins: Tuple[str, ...] = ()) -> None:
         self.extension = extension
         self.web = web
+        self.trusted_origins = trusted_origins
+
+
+def _check_origins(value: Any) -> Tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise ValidationError("must be a list of origins such as 'https://shop.example'", argument="UGSDK_TRUSTED_ORIGINS")
+    for origin in value:
+        if not isinstance(origin, str) or not origin.startswith(("http://", "https://")):
+            raise ValidationError(f"must hold origins such as 'https://shop.example', got {origin!r}",
+                                  argument="UGSDK_TRUSTED_ORIGINS")
+    return tuple(value)
 
 
 def _state() -> _State:
@@ -209,12 +240,22 @@ def _token() -> Any:
 
 
 def _events() -> Any:
-    """The ongoing chat as ``text/event-stream`` (204 when there is none)."""
-    last = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+    """The ongoing chat as ``text/event-stream`` (204 when there is none), or with
+    ``?after=<event id>`` one long poll as JSON.
+
+    Under WSGI each open stream holds one of the server's threads for as long as it is open
+    (up to ``UGSDK_SSE_MAX_SECONDS``); a server with few threads serves the long poll instead.
+    """
     try:
         state = _state()
-        client = state.web.client_for(state.extension.end_user(), replay_history=True)
-        stream = state.web.chat_stream(client, last)
+        web = state.web
+        user = state.extension.end_user()
+        if "after" in request.args:
+            wait = parse_wait(request.args.get("wait"))
+            status, body = poll_events(web.client_for(user, replay_history=True), request.args.get("after"), wait=wait)
+            return jsonify(body), status
+        last = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+        stream = web.chat_stream(web.client_for(user, replay_history=True), last)
     except Exception as exc:
         return json_error(exc)
     if stream is None:
@@ -228,19 +269,31 @@ def _payload() -> Tuple[Dict[str, Any], List[Upload]]:
     if request.method == "GET":
         return dict(request.args.items()), []
     if request.mimetype == "application/json":
-        try:
-            body = json.loads(request.get_data() or b"{}")
-        except ValueError:
-            raise ValidationError("is not valid JSON", argument="body") from None
-        if not isinstance(body, dict):
-            raise ValidationError("must be a JSON object", argument="body")
-        return body, []
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise ValidationError(f"is larger than {MAX_BODY_BYTES} bytes", argument="body")
+        # Depth, size, encoding and shape are checked before decoding: see parsing.py.
+        return parse_json_object(request.get_data()), []
     files = [(f.filename or "file", f.read(), f.mimetype or "application/octet-stream") for f in request.files.values()]
     return dict(request.form.items()), files
 
 
+def _cross_site() -> Any:
+    """A 403 response when the request may come from another site's form (see
+    :mod:`ugsdk.contrib.csrf`), else ``None``."""
+    reason = cross_site_refusal(request.method, request.mimetype or "", request.headers.get, request.host,
+                                _state().trusted_origins)
+    if reason is None:
+        return None
+    response = jsonify({"error": "forbidden", "message": f"cross-site request refused: {reason}"})
+    response.status_code = 403
+    return response
+
+
 def _action(name: str) -> Any:
     try:
+        refused = _cross_site()
+        if refused is not None:
+            return refused
         payload, files = _payload()
         status, body = run_action(_state().extension.get_client(), request.method, name, payload, files)
     except Exception as exc:  # mapped by json_error; anything not ugsdk's is raised again
@@ -248,11 +301,19 @@ def _action(name: str) -> Any:
     return jsonify(body), status
 
 
+def _script() -> Any:
+    """The page helper, ``ugsdk-chat.js`` (see :mod:`ugsdk.contrib.pagehelper`)."""
+    status, body, headers = script_response(request.headers.get("If-None-Match"))
+    return Response(body, status=status, headers=headers)
+
+
 def make_blueprint(name: str = "ugsdk") -> Any:
-    """A blueprint with ``GET token``, ``GET events`` and ``GET|POST <action>``."""
+    """A blueprint with ``GET token``, ``GET events``, ``GET ugsdk-chat.js`` and
+    ``GET|POST <action>``."""
     bp = Blueprint(name, __name__)
     bp.add_url_rule("/token", "token", _token, methods=["GET"])
     bp.add_url_rule("/events", "events", _events, methods=["GET"])
+    bp.add_url_rule("/" + SCRIPT_NAME, "script", _script, methods=["GET"])
     bp.add_url_rule("/<name>", "action", _action, methods=["GET", "POST"])
     return bp
 

@@ -6,7 +6,7 @@
 - :meth:`WebConfig.client_for`: a client bound to one end user, on one shared transport;
 - :func:`run_action`: the JSON actions (menus, start a chat, send, finish, rate...);
 - :func:`error_response`: an exception as an HTTP status, a JSON body and headers;
-- :func:`sse_stream`: the current chat's events as ``text/event-stream`` chunks.
+- the event streams live in :mod:`ugsdk.contrib.streams` (their names stay importable here).
 
 Clients made per request share one :class:`~ugsdk.transports.http.HTTPTransport` (and its
 connection pool), keep no threads unless a view streams events, and keep the ongoing chat
@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import logging
 import math
-import queue
 import threading
-import time
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 from ..auth import JWTSigner
@@ -28,6 +26,7 @@ from ..config import Settings
 from ..errors import (
     APIError,
     AuthenticationError,
+    CassetteError,
     ChatStateError,
     ConflictError,
     NotFoundError,
@@ -37,10 +36,12 @@ from ..errors import (
     UnprocessableEntityError,
     ValidationError,
 )
-from ..events import CHAT_DESTROYED, CHAT_ENDED, Event
 from ..jsonform import to_dict
 from ..store import DEFAULT_TTL, ChatStore, MemoryChatStore, check_ttl, store_key
 from ..transports.base import Transport
+from ..validation import check_email, check_text, has_lone_surrogate
+from .parsing import int_value
+from .streams import SSE_HEADERS, _frame, chat_stream, parse_last_event_id, sse_stream, stream_hub
 
 __all__ = [
     "WebConfig",
@@ -76,6 +77,11 @@ UserValues = Dict[str, Optional[str]]
 def user_values(user: Any, mapping: Mapping[str, Union[str, Callable[[Any], Any]]]) -> UserValues:
     """The identifier, name and e-mail of ``user`` (each ``None`` when empty).
 
+    A name or an e-mail the library cannot put in a token (an address without a dot in its
+    domain, with a trailing space, or in the ``Name <address>`` form; a blank name) is left
+    out, with a warning in the log, rather than locking the user out: the contact center
+    then knows the user by the identifier alone.
+
     Raises:
         ValidationError: the user has no identifier.
     """
@@ -92,7 +98,31 @@ def user_values(user: Any, mapping: Mapping[str, Union[str, Callable[[Any], Any]
         out[key] = None if value in (None, "") else str(value)
     if not out["identifier"]:
         raise ValidationError("the user has no identifier (check the user mapping)", argument="user")
+    for key, check in (("name", check_text), ("email", check_email)):
+        if out[key] is not None:
+            try:
+                check(out[key], key)
+            except ValidationError:
+                out[key] = None
+                _warn_left_out(key, out["identifier"] or "")
     return out
+
+
+_warned: "Dict[Tuple[str, str], None]" = {}
+_warned_lock = threading.Lock()
+
+
+def _warn_left_out(key: str, identifier: str) -> None:
+    # Once per user and field in a while (not on every request of that user); the value
+    # itself stays out of the log.
+    with _warned_lock:
+        if (key, identifier) in _warned:
+            return
+        if len(_warned) >= 1024:
+            _warned.pop(next(iter(_warned)))
+        _warned[(key, identifier)] = None
+    shown = identifier if len(identifier) <= 64 else identifier[:61] + "..."
+    log.warning("user %r: the %s is not usable in a token, so the token goes without it", shown, "name" if key == "name" else "e-mail")
 
 
 def check_mapping(mapping: Any) -> Mapping[str, Union[str, Callable[[Any], Any]]]:
@@ -202,38 +232,39 @@ class WebConfig:
         Args:
             user: from :func:`user_values`, or ``{"identifier": "guest-..."}`` for a guest.
             replay_history: live events start from the chat's first event (what an event
-                stream to a browser needs: it filters by ``Last-Event-ID`` itself).
+                stream to a browser needs: it filters by ``Last-Event-ID`` itself); such a
+                client follows on :func:`~ugsdk.contrib.streams.stream_hub` unless the
+                client options name a hub.
         """
         identifier = user.get("identifier")
         if not identifier:
             raise ValidationError("is required", argument="identifier")
+        stream: Dict[str, Any] = {}
+        if replay_history:
+            stream["replay_history"] = True
+            if "hub" not in self.client_options:
+                # An event stream follows its chat on the process's stream hub: no thread of its own.
+                stream["hub"] = stream_hub()
+            if "shutdown_timeout" not in self.client_options:
+                # Letting a stream go releases its upstream socket at once; this only bounds
+                # waiting for the hub's last step, on the one thread that lets streams go.
+                stream["shutdown_timeout"] = 0.5
         return self.settings.client(
             authenticate=self.signer(user),
             store=self.store,
             store_key=store_key(self.company_id, identifier),
             transport=self.transport(),
-            **({"replay_history": True} if replay_history else {}),
+            **stream,
             **self.client_options,
         )
 
     def chat_stream(self, client: Client, last_event_id: Optional[str]) -> Optional[Iterator[bytes]]:
-        """The event stream of an events view: the ongoing chat's events after
-        ``last_event_id`` (the header's text), or ``None`` when no chat is going on (the
-        client is then destroyed, and the view answers 204, which stops ``EventSource``).
+        """The event stream of an events view (see :func:`ugsdk.contrib.streams.chat_stream`).
 
         Raises:
             UgsdkError: the store or the service failed (the view maps it).
         """
-        chat = ongoing_chat(client)
-        if chat is None or chat.status.is_ended:
-            client.destroy()
-            return None
-        return sse_stream(
-            client,
-            last_event_id=parse_last_event_id(last_event_id),
-            heartbeat=self.sse_heartbeat,
-            max_seconds=self.sse_max_seconds,
-        )
+        return chat_stream(client, last_event_id, heartbeat=self.sse_heartbeat, max_seconds=self.sse_max_seconds)
 
     def close(self) -> None:
         """Close the shared transport (a later client makes a new one)."""
@@ -291,14 +322,18 @@ def _given(payload: Payload, name: str, required: bool) -> Any:
     return value
 
 
-def _int_arg(payload: Payload, name: str, *, required: bool = True) -> Optional[int]:
+def _int_arg(payload: Payload, name: str, *, required: bool = True, minimum: int = 0) -> Optional[int]:
     value = _given(payload, name, required)
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"must be an integer, got {value!r}", argument=name)
+    # ASCII digits within bounds only: see ugsdk.contrib.parsing.
+    return int_value(value, name, minimum=minimum)
+
+
+def _required_int(payload: Payload, name: str, *, minimum: int = 0) -> int:
+    value = _int_arg(payload, name, minimum=minimum)
+    if value is None:  # never: _given refuses a missing required value; this tells mypy
+        raise ValidationError("is required", argument=name)
     return value
 
 
@@ -308,6 +343,9 @@ def _text_arg(payload: Payload, name: str, *, required: bool = True) -> Optional
         return None
     if not isinstance(value, str):
         raise ValidationError(f"must be a string, got {type(value).__name__}", argument=name)
+    if has_lone_surrogate(value):
+        # Half of an emoji cut in two: no UTF-8 request can carry it.
+        raise ValidationError("holds a lone surrogate (half of a character)", argument=name)
     return value
 
 
@@ -322,7 +360,7 @@ def _menus(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, 
 
 
 def _wait_times(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
-    return 200, to_dict(client.get_wait_times(_int_arg(payload, "menu_id") or 0))
+    return 200, to_dict(client.get_wait_times(_required_int(payload, "menu_id", minimum=1)))
 
 
 def _get_chat(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
@@ -330,7 +368,7 @@ def _get_chat(client: Client, payload: Payload, files: List[Upload]) -> Tuple[in
 
 
 def _start_chat(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
-    fields: Dict[str, Any] = {"menu_id": _int_arg(payload, "menu_id")}
+    fields: Dict[str, Any] = {"menu_id": _int_arg(payload, "menu_id", minimum=1)}
     for name in ("lang", "greeting", "ticket_id", "trigger_id", "email"):
         value = _text_arg(payload, name, required=False)
         if value is not None:
@@ -376,7 +414,7 @@ def _escalate(client: Client, payload: Payload, files: List[Upload]) -> Tuple[in
 
 
 def _resume(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
-    chat_id = _int_arg(payload, "chat_id", required=False)
+    chat_id = _int_arg(payload, "chat_id", required=False, minimum=1)
     if chat_id is None:
         # A dismissed chat is not over, so the store still holds it.
         chat = ongoing_chat(client)
@@ -387,9 +425,9 @@ def _resume(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int,
 
 
 def _rate(client: Client, payload: Payload, files: List[Upload]) -> Tuple[int, Any]:
-    rating = _int_arg(payload, "rating")
+    rating = _required_int(payload, "rating")
     feedback = _text_arg(payload, "feedback", required=False)
-    chat_id = _int_arg(payload, "chat_id") or 0
+    chat_id = _required_int(payload, "chat_id", minimum=1)
     # An ended chat is no longer in the store: the page names it, and it is rated by id
     # whichever chat this client has going on. The service refuses (404) a chat that is not
     # this end user's.
@@ -443,7 +481,14 @@ def error_response(exc: BaseException) -> Tuple[int, Dict[str, Any], Dict[str, s
     Validation errors are the caller's (400); not found 404; conflicts and chat-state errors
     409; rate limits 429 with ``Retry-After``; everything the service or the network did
     wrong is the upstream's (502). Messages never hold secrets (ugsdk's errors do not).
+
+    Raises:
+        CassetteError: raised again, as is anything not ugsdk's. A cassette mismatch only
+            happens in a test, and its diagnostic (the call, the nearest recorded ones, the
+            fields that differ) must reach the test's output, not hide behind a 502.
     """
+    if isinstance(exc, CassetteError):
+        raise exc
     headers: Dict[str, str] = {}
     if isinstance(exc, ValidationError):
         body: Dict[str, Any] = {"error": "validation", "message": str(exc)}
@@ -474,92 +519,3 @@ def error_response(exc: BaseException) -> Tuple[int, Dict[str, Any], Dict[str, s
 def _api_message(exc: BaseException) -> str:
     return str(getattr(exc, "message", None) or exc)
 
-
-# -- server-sent events ----------------------------------------------------------------------
-
-
-def _frame(event: Event) -> bytes:
-    data = to_dict(event.data) if event.data is not None else None
-    body = {"name": event.name, "chat_id": event.chat_id, "seq": event.seq, "data": data}
-    import json
-
-    lines = []
-    if event.seq is not None:
-        lines.append(f"id: {event.seq}")
-    lines.append(f"event: {event.name}")
-    lines.append("data: " + json.dumps(body, separators=(",", ":"), ensure_ascii=False))
-    return ("\n".join(lines) + "\n\n").encode("utf-8")
-
-
-#: Headers of an event-stream response: never cached, and passed on at once by proxies
-#: (nginx buffers a response unless told).
-SSE_HEADERS: Mapping[str, str] = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-
-
-def parse_last_event_id(value: Optional[str]) -> int:
-    """The ``seq`` of a ``Last-Event-ID`` header (0 when absent or malformed)."""
-    if value is None:
-        return 0
-    value = value.strip()
-    return int(value) if value.isdigit() else 0
-
-
-def sse_stream(
-    client: Client,
-    *,
-    last_event_id: int = 0,
-    heartbeat: float = 15.0,
-    max_seconds: float = 300.0,
-    clock: Callable[[], float] = time.monotonic,
-) -> Iterator[bytes]:
-    """The current chat's events as server-sent events; the client is destroyed at the end.
-
-    Each event is one message whose ``id:`` is its ``seq`` (so the browser's
-    ``EventSource`` resumes with ``Last-Event-ID``), whose ``event:`` is its name, and whose
-    ``data:`` is JSON (``name``, ``chat_id``, ``seq``, ``data`` in the wire form). An idle
-    stream sends a comment line every ``heartbeat`` seconds, which is also how a browser that
-    went away is noticed (the write fails and the server closes this generator). The stream
-    ends after ``chat.ended`` or ``chat.destroyed``, when the events stop, or after
-    ``max_seconds``; it leaves no thread behind in every case.
-
-    Args:
-        client: a client whose chat is current, made with ``replay_history=True``; this
-            generator owns it from now on.
-        last_event_id: the ``seq`` the browser saw last (events up to it are not sent again).
-        heartbeat: seconds between comment lines on an idle stream.
-        max_seconds: the longest one stream lasts.
-        clock: monotonic seconds (tests pass their own).
-    """
-    events: "queue.Queue[Event]" = queue.Queue()
-
-    def listen(event: Event) -> None:
-        # Only the chat's own events: "ready" and "authenticated" are this client's business.
-        if event.name.startswith("chat."):
-            events.put(event)
-
-    try:
-        # Listening to "*" starts the live events from the chat's start (the client is made
-        # with replay_history): the history is replayed and filtered by seq below, so nothing
-        # between connecting and listening is lost.
-        yield b"retry: 2000\n: stream open\n\n"
-        client.on("*", listen)
-        deadline = clock() + max_seconds
-        while True:
-            left = deadline - clock()
-            if left <= 0:
-                return
-            try:
-                event = events.get(timeout=min(heartbeat, left))
-            except queue.Empty:
-                if not client.connected:
-                    return  # the events stopped (the chat ended or the service went away)
-                yield b": keep-alive\n\n"
-                continue
-            if event.seq is not None and event.seq <= last_event_id:
-                continue
-            yield _frame(event)
-            if event.name in (CHAT_ENDED, CHAT_DESTROYED):
-                return
-    finally:
-        client.off("*", listen)
-        client.destroy()

@@ -175,7 +175,12 @@ class App:
     def _auth_exchange(self, request: Request) -> Response:
         state = self._state
         body = json_body(request)
-        claims = state.tokens.verify_jwt(body.get("token"), state.company_secret, state.now())
+        if state.jwt_clock is not None:
+            claims = state.tokens.verify_jwt(
+                body.get("token"), state.company_secret, state.jwt_clock.now(), against="real time"
+            )
+        else:
+            claims = state.tokens.verify_jwt(body.get("token"), state.company_secret, state.now())
         token = state.tokens.exchange(claims, state.now())
         return model_response(200, EndUserToken(token=token, expires_in=state.tokens.lifetime))
 

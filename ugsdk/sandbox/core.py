@@ -59,6 +59,11 @@ class Sandbox:
         seed: seeds tokens, message sids, cobrowse codes: same seed, same values.
         clock: the sandbox clock; ``None`` means :class:`SystemClock`. Use
             :class:`ManualClock` and :meth:`advance` for deterministic tests.
+        jwt_clock: what end-user JWTs' ``iat`` and ``exp`` are checked against (with a
+            10 s allowance); ``None`` means ``clock``. A sandbox on a manual clock that
+            clients in other processes log in to (``ugsdk sandbox serve --manual-clock``)
+            passes :class:`SystemClock`: their signers use real time, however far the sandbox
+            clock was moved. A 401 about ``iat`` or ``exp`` says which was used.
         routes: the route table to serve (a deployment with other routes passes its own).
         populate: seed the "Sandbox Outfitters" demo tenant (menus 1, 11, 12, 2, 3, 4 and
             the direct-access menu 5 behind key ``vip``; three agents; survey; triggers).
@@ -75,6 +80,7 @@ class Sandbox:
         clock: Optional[Clock] = None,
         routes: RouteTable = ROUTES,
         populate: bool = True,
+        jwt_clock: Optional[Clock] = None,
     ) -> None:
         self._state = SandboxState(
             company_id=company_id,
@@ -84,6 +90,7 @@ class Sandbox:
             routes=routes,
             populate=populate,
         )
+        self._state.jwt_clock = jwt_clock
         self._app = App(self._state)
 
     def __repr__(self) -> str:

@@ -32,7 +32,9 @@ import asyncio
 import concurrent.futures
 import errno
 import functools
+import hmac
 import itertools
+import json
 import logging
 import signal
 import threading
@@ -48,6 +50,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from multidict import CIMultiDict
 
 from ..transports.base import FilePart, Request, Response
+from .control import CONTROL_PATH, ControlError, run_command
 from .core import Sandbox
 from .refusal import Refusal, StreamClosed
 from .responses import error_response, refusal_response
@@ -80,6 +83,7 @@ def serve(
     port: int = 0,
     max_body_size: int = 64 * 1024 * 1024,
     http_workers: int = 16,
+    control_token: Optional[str] = None,
 ) -> "SandboxServer":
     """Serve ``sandbox`` over HTTP and WebSocket from a background thread.
 
@@ -95,6 +99,9 @@ def serve(
             refuses oversize files.
         http_workers: threads answering HTTP requests (live event sockets need none: the
             event loop serves them all).
+        control_token: when given, ``POST /_ugsdk/control`` with this bearer token runs
+            :mod:`~ugsdk.sandbox.control` commands (an agent replies, the clock moves...);
+            without it there is no control endpoint.
 
     Returns:
         The running :class:`SandboxServer`; close it (or use it as a context manager).
@@ -108,6 +115,7 @@ def serve(
         port=port,
         max_body_size=max_body_size,
         http_workers=http_workers,
+        control_token=control_token,
     )
     server.start()
     return server
@@ -119,6 +127,7 @@ def run_forever(
     host: str = "127.0.0.1",
     port: int = 0,
     on_ready: Optional[Callable[["SandboxServer"], None]] = None,
+    control_token: Optional[str] = None,
 ) -> None:
     """Serve ``sandbox`` until Ctrl-C or SIGTERM (the ``ugsdk sandbox serve`` command).
 
@@ -130,6 +139,7 @@ def run_forever(
         host: the address to bind.
         port: the port, ``0`` for a free one.
         on_ready: called once the server is listening.
+        control_token: the control endpoint's token (see :func:`serve`).
 
     Raises:
         OSError: the address could not be bound.
@@ -137,7 +147,7 @@ def run_forever(
     stop = threading.Event()
     previous: Any = None
     in_main_thread = threading.current_thread() is threading.main_thread()
-    server = serve(sandbox, host=host, port=port)
+    server = serve(sandbox, host=host, port=port, control_token=control_token)
     try:
         if in_main_thread:
             previous = signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
@@ -184,8 +194,10 @@ class SandboxServer:
         port: int = 0,
         max_body_size: int = 64 * 1024 * 1024,
         http_workers: int = 16,
+        control_token: Optional[str] = None,
     ) -> None:
         self.sandbox = sandbox
+        self._control_token = control_token
         self.host = host
         self.port = port
         self.faults = ServerFaults(sandbox.routes)
@@ -451,6 +463,8 @@ class SandboxServer:
     # -- HTTP -------------------------------------------------------------------------------
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        if self._control_token is not None and request.path == CONTROL_PATH:
+            return await self._control(request)
         if request.method == "GET" and request.headers.get(hdrs.UPGRADE, "").lower() == "websocket":
             return await self._events(request)
         return await self._http(request)
@@ -480,6 +494,36 @@ class SandboxServer:
         if delay and not await self._sleep(delay):
             return _abort(request)
         return _to_web(response)
+
+    async def _control(self, request: web.Request) -> web.Response:
+        """``POST /_ugsdk/control`` ``{"command": "reply", "args": ["1001", "hello"]}``.
+
+        Answers ``{"ok": true, "output": "..."}``, or ``{"ok": false, "error": "..."}`` with
+        the status of what went wrong (401 without the token).
+        """
+        def answer(status: int, **fields: Any) -> web.Response:
+            body = json.dumps(fields, ensure_ascii=True).encode("ascii")
+            return web.Response(status=status, body=body, content_type="application/json")
+
+        if request.method != "POST":
+            return answer(405, ok=False, error="POST a command")
+        sent = request.headers.get(hdrs.AUTHORIZATION, "")
+        expected = f"Bearer {self._control_token}"
+        if not hmac.compare_digest(sent.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape")):
+            return answer(401, ok=False, error="the control token is missing or wrong (see the server's banner)")
+        try:
+            document = json.loads(await request.read())
+        except (ValueError, RecursionError):
+            return answer(400, ok=False, error="the body must be JSON: {\"command\": ..., \"args\": [...]}")
+        if not isinstance(document, dict) or not isinstance(document.get("command"), str) or not isinstance(document.get("args", []), list):
+            return answer(400, ok=False, error="the body must be JSON: {\"command\": ..., \"args\": [...]}")
+        loop = asyncio.get_running_loop()
+        command, args = document["command"], document.get("args", [])
+        try:
+            output = await loop.run_in_executor(self._http_pool, run_command, self.sandbox, command, args)
+        except ControlError as exc:
+            return answer(exc.status, ok=False, error=str(exc))
+        return answer(200, ok=True, output=output)
 
     # -- WebSocket ----------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ scripting facade (``Sandbox``) both work through it.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Dict, Hashable, Tuple
+from typing import Any, Callable, Dict, Hashable, Optional, Tuple
 
 import attrs
 
@@ -94,6 +94,8 @@ class SandboxState:
         self.company_id = company_id
         self.company_secret = company_secret
         self.clock = clock
+        #: What end-user JWTs' ``iat`` and ``exp`` are checked against (``None``: ``clock``).
+        self.jwt_clock: Optional[Clock] = None
         self.routes = routes
         self.route_index = RouteIndex.of(routes)
         self.lock = threading.RLock()

@@ -90,8 +90,11 @@ class TokenRegistry:
         """Every end user so far, by id."""
         return dict(self._users)
 
-    def verify_jwt(self, token: object, secret: str, now: float) -> Dict[str, Any]:
+    def verify_jwt(self, token: object, secret: str, now: float, *, against: str = "the sandbox clock") -> Dict[str, Any]:
         """The claims of a JWT signed with ``secret``, checked against ``now``.
+
+        ``iat`` and ``exp`` may be off by :data:`JWT_LEEWAY` seconds; a 401 about them says
+        what they were checked against (``against``: "the sandbox clock" or "real time").
 
         Raises:
             Refusal: 401 for a bad signature, a malformed token, or a missing, future or
@@ -114,10 +117,11 @@ class TokenRegistry:
             raise _unauthorized(f"the JWT is malformed ({exc})") from None
         issued = _number(claims, "iat")
         expires = _number(claims, "exp")
+        checked = f"checked against {against}, allowing {JWT_LEEWAY:g} s"
         if issued > now + JWT_LEEWAY:
-            raise _unauthorized("the JWT was issued in the future (iat)")
+            raise _unauthorized(f"the JWT was issued in the future (iat, {checked})")
         if expires <= now - JWT_LEEWAY:
-            raise _unauthorized("the JWT has expired (exp)")
+            raise _unauthorized(f"the JWT has expired (exp, {checked})")
         return claims
 
     def exchange(self, claims: Mapping[str, Any], now: float) -> str:

@@ -6,7 +6,9 @@ The pytest plugin (:mod:`ugsdk.testing.plugin`, registered as ``ugsdk`` through 
 - ``ugsdk_sandbox``: a fresh in-process fake contact center on a manual clock;
 - ``ugsdk_client``: a :class:`ugsdk.Client` on it (or on the test's cassette when the test
   is marked ``@pytest.mark.ugsdk_cassette``), destroyed after the test;
-- ``ugsdk_cassette``: a :class:`CassetteFixture` that records or replays the test's cassette.
+- ``ugsdk_cassette``: a :class:`CassetteFixture` that records or replays the test's cassette;
+- ``ugsdk_flask_config`` and ``ugsdk_django_settings``: the web integrations on that sandbox
+  (or cassette), for an app factory or Django's test client.
 
 Nothing heavy is imported here: the sandbox and the recorded transport load when a fixture
 is first used.

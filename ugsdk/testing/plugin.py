@@ -7,6 +7,11 @@ Fixtures:
   in a test marked ``@pytest.mark.ugsdk_cassette`` it is ``ugsdk_cassette.client()``
   instead. Destroyed after the test.
 - ``ugsdk_cassette``: the test's :class:`CassetteFixture`.
+- ``ugsdk_flask_config``: the Flask config keys of an app on that sandbox (or cassette), for
+  an app factory: ``create_app(ugsdk_flask_config)``; ``TESTING`` is on, so an error a view
+  does not handle (a cassette mismatch) reaches the test as itself.
+- ``ugsdk_django_settings``: ``settings.UGSDK`` pointed at that sandbox (or cassette) for the
+  test, with a fresh store of its own; the value is the dict in force.
 
 Options:
 
@@ -253,6 +258,82 @@ def ugsdk_cassette(request: pytest.FixtureRequest) -> Iterator[CassetteFixture]:
     yield cassette
     failed = request.node.stash.get(_CALL_FAILED, False)
     cassette.finish(check=bool(options.get("assert_all_played", True)) and not failed)
+
+
+def _web_connection(request: pytest.FixtureRequest) -> Dict[str, Any]:
+    # What a web integration needs to talk to the test's far side: the sandbox in process,
+    # or the test's cassette when the test is marked (the same defaults as
+    # CassetteFixture.client: the sandbox's company while recording from it).
+    from ..store import MemoryChatStore
+
+    options: Dict[str, Any] = {"max_retries": 0}
+    if request.node.get_closest_marker("ugsdk_cassette") is not None:
+        cassette: CassetteFixture = request.getfixturevalue("ugsdk_cassette")
+        transport = cassette.transport()
+        options["clock"] = transport.recorded_clock
+        if cassette._sandbox_inner:
+            box: "Sandbox" = request.getfixturevalue("ugsdk_sandbox")
+            company_id, secret = box.company_id, box.company_secret
+        else:
+            company_id, secret = "sandbox", REPLAY_SECRET
+        options["transport"] = transport
+    else:
+        from ..transports.memory import InMemoryTransport
+
+        box = request.getfixturevalue("ugsdk_sandbox")
+        company_id, secret = box.company_id, box.company_secret
+        options["transport"] = InMemoryTransport(box)
+    return {
+        "company_id": company_id,
+        "host": "https://sandbox.ugsdk.invalid",
+        "company_secret": secret,
+        "client_options": options,
+        "store": MemoryChatStore(),
+    }
+
+
+@pytest.fixture
+def ugsdk_flask_config(request: pytest.FixtureRequest) -> Dict[str, Any]:
+    """Flask config keys for an app on the test's sandbox (or cassette), fresh for each test.
+
+    Give them to your app factory: ``app = create_app(ugsdk_flask_config)``. They set the
+    connection, a private ``MemoryChatStore``, ``TESTING`` and ``SECRET_KEY``.
+    """
+    web = _web_connection(request)
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "ugsdk-tests-only",
+        "UGSDK_COMPANY_ID": web["company_id"],
+        "UGSDK_HOST": web["host"],
+        "UGSDK_COMPANY_SECRET": web["company_secret"],
+        "UGSDK_CLIENT_OPTIONS": web["client_options"],
+        "UGSDK_STORE": web["store"],
+    }
+
+
+@pytest.fixture
+def ugsdk_django_settings(request: pytest.FixtureRequest) -> Iterator[Dict[str, Any]]:
+    """``settings.UGSDK`` on the test's sandbox (or cassette) while the test runs.
+
+    Other keys of your ``UGSDK`` setting (``USER_MAPPING``, ``ALLOW_ANONYMOUS``...) are kept;
+    the connection, ``CLIENT_OPTIONS`` and a private ``STORE`` replace theirs, so no chat of
+    another test (in a shared cache) is found. Yields the dict in force.
+    """
+    from django.conf import settings  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    from django.test import override_settings  # type: ignore[import-untyped,import-not-found,unused-ignore]
+
+    web = _web_connection(request)
+    value = {k: v for k, v in dict(getattr(settings, "UGSDK", {}) or {}).items()
+             if k not in ("HOST", "TENANT", "CACHE", "STORE_TTL")}
+    value.update({
+        "COMPANY_ID": web["company_id"],
+        "HOST": web["host"],
+        "COMPANY_SECRET": web["company_secret"],
+        "CLIENT_OPTIONS": {**dict(value.get("CLIENT_OPTIONS") or {}), **web["client_options"]},
+        "STORE": web["store"],
+    })
+    with override_settings(UGSDK=value):
+        yield value
 
 
 @pytest.fixture

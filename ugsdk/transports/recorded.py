@@ -51,6 +51,7 @@ from .cassette.records import (
     encode_request,
     encode_response,
     is_auth_exchange,
+    json_text,
 )
 from .cassette.scrub import Scrubber
 
@@ -573,7 +574,7 @@ class _Tape:
     def _text(self, entry: Mapping[str, Any]) -> str:
         restore = self.scrubber.restore
         if "frame" in entry:
-            return json.dumps(restore(entry["frame"]), ensure_ascii=False)
+            return json_text(restore(entry["frame"]))
         return str(restore(entry.get("text", "")))
 
 

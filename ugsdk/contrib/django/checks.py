@@ -8,7 +8,10 @@
 ``ugsdk.E003``
     the cache named by ``CACHE`` does not exist.
 ``ugsdk.W001``
-    chats are kept in a process-local memory store, which other workers do not see.
+    chats are kept in a process-local store, which other workers do not see: a
+    :class:`~ugsdk.MemoryChatStore`, a Django cache kept in process memory (``LocMemCache``)
+    or one that keeps nothing (``DummyCache``), or any store whose ``process_local``
+    attribute is true.
 ``ugsdk.W002``
     the store has only the plain ``ChatStore`` / ``StateStore`` methods, not the atomic
     operations of ``AtomicStateStore``: two workers may then start two chats for one user,
@@ -25,7 +28,30 @@ from django.core import checks  # type: ignore[import-untyped,import-not-found,u
 from ...errors import ValidationError
 from ...store import AtomicStateStore, MemoryChatStore
 
+#: Django cache backends that keep entries in one process (or nowhere).
+_LOCAL_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache": "process memory (LocMemCache)",
+    "django.core.cache.backends.dummy.DummyCache": "a cache that keeps nothing (DummyCache)",
+}
 _HINT = "See the 'In a web app' section of ugsdk's documentation."
+
+
+def process_local(store: Any) -> str:
+    """What makes ``store`` process-local, in words; ``""`` when other workers see it."""
+    if isinstance(store, MemoryChatStore):
+        return "process memory (MemoryChatStore)"
+    if getattr(store, "process_local", False) is True:
+        return f"a process-local store ({type(store).__name__})"
+    from ...stores.django import DjangoCacheStore
+
+    if isinstance(store, DjangoCacheStore):
+        try:
+            cache = store.cache
+        except Exception:  # a missing alias is E003's business
+            return ""
+        backend = f"{type(cache).__module__}.{type(cache).__qualname__}"
+        return _LOCAL_CACHES.get(backend, "")
+    return ""
 
 
 @checks.register()  # type: ignore[misc,untyped-decorator,unused-ignore]
@@ -52,10 +78,12 @@ def check_ugsdk_settings(app_configs: Any = None, **kwargs: Any) -> List[Any]:
         config = build_config(raw)
     except ValidationError as exc:
         return [checks.Error(f"ugsdk is not configured: {exc}", hint=_HINT, id="ugsdk.E002")]
-    if isinstance(config.store, MemoryChatStore):
+    local = process_local(config.store)
+    if local:
         problems.append(checks.Warning(
-            "ugsdk keeps chats in process memory: other workers will not see them.",
-            hint="Leave STORE unset to use the Django cache, or use ugsdk.stores.redis.RedisChatStore.",
+            f"ugsdk keeps chats in {local}: other workers will not see them.",
+            hint="Use a cache that every worker shares (Redis, Memcached, the database) for CACHE, or "
+                 "ugsdk.stores.redis.RedisChatStore as STORE.",
             id="ugsdk.W001"))
     elif not isinstance(config.store, AtomicStateStore):
         problems.append(checks.Warning(

@@ -8,7 +8,10 @@ One module per job, each importing only the ones before it:
 - :mod:`~ugsdk.transports.cassette.match`: which recording a request plays, and "closest
   match" messages when none does;
 - :mod:`~ugsdk.transports.cassette.vcrpy`: cassettes written by vcrpy, read for replay;
-- :mod:`~ugsdk.transports.cassette.format`: the versioned file, read and written.
+- :mod:`~ugsdk.transports.cassette.check`: a loaded cassette checked before use, so a
+  damaged file is one ``CassetteError`` naming the file and the place;
+- :mod:`~ugsdk.transports.cassette.format`: the versioned file, read (safely, with a size
+  cap and limits on YAML aliases) and written.
 
 A cassette is one JSON document, pretty-printed with sorted keys so that a re-recording
 reads as a small diff::
@@ -42,7 +45,7 @@ and so does every live request before it is compared with a recorded one, so a r
 carrying a fresh JWT still matches the recorded ``<JWT>``.
 """
 
-from .format import FORMAT_VERSION, load_cassette, save_cassette
+from .format import FORMAT_VERSION, MAX_CASSETTE_BYTES, load_cassette, save_cassette
 from .match import DEFAULT_IGNORE, DEFAULT_MATCH_ON, MATCH_FIELDS, STREAM_FIELDS, Matcher, differences, summary
 from .records import (
     SMALL_FILE,
@@ -63,6 +66,7 @@ from .vcrpy import date_header, multipart_fields, read_vcr, split_url
 
 __all__ = [
     "FORMAT_VERSION",
+    "MAX_CASSETTE_BYTES",
     "MATCH_FIELDS",
     "DEFAULT_MATCH_ON",
     "DEFAULT_IGNORE",

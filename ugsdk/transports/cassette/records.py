@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ __all__ = [
     "encode_response",
     "decode_response",
     "is_auth_exchange",
+    "json_text",
 ]
 
 #: File parts up to this size are stored whole (base64); larger ones only by size and sha256.
@@ -43,6 +45,17 @@ _DROPPED_RESPONSE_HEADERS = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "date", "server"}
 )
 _AUTH_PATH_SUFFIX = "/auth/end_user"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(value: Any, **options: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False, **options)`` that any encoder takes.
+
+    A lone surrogate (half an emoji) cannot be encoded as UTF-8; inside a JSON string its
+    ``\\udXXX`` escape means the same and reads back as the same string, so it is written so.
+    """
+    text = json.dumps(value, ensure_ascii=False, **options)
+    return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 @attrs.define
@@ -109,16 +122,18 @@ def body_fields(body: Optional[bytes]) -> Dict[str, Any]:
         return {"base64": base64.b64encode(body).decode("ascii")}
     try:
         return {"json": json.loads(text)}
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or JSON nested beyond reason: kept as text
         return {"text": text}
 
 
 def body_bytes(fields: Mapping[str, Any]) -> Optional[bytes]:
     """The body bytes that :func:`body_fields` wrote down (``None`` for no body)."""
     if "json" in fields:
-        return json.dumps(fields["json"], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return json_text(fields["json"], separators=(",", ":")).encode("utf-8")
     if "text" in fields:
-        return str(fields["text"]).encode("utf-8")
+        # Recorded text came from UTF-8 bytes; "surrogatepass" keeps a hand-edited lone
+        # surrogate from raising here (the client then sees bytes that are not UTF-8).
+        return str(fields["text"]).encode("utf-8", "surrogatepass")
     if "base64" in fields:
         return base64.b64decode(fields["base64"])
     return None

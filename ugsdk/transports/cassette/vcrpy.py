@@ -13,6 +13,7 @@ shape a ugsdk recording has, so matching and replay work the same way::
 
 from __future__ import annotations
 
+import email.errors
 import email.parser
 import email.policy
 from datetime import datetime, timezone
@@ -45,7 +46,7 @@ def _bytes(value: Any) -> Optional[bytes]:
         return None
     if isinstance(value, bytes):
         return value
-    return str(value).encode("utf-8")
+    return str(value).encode("utf-8", "surrogatepass")
 
 
 def _content_type(headers: Mapping[str, str]) -> str:
@@ -61,13 +62,20 @@ def read_vcr(data: Mapping[str, Any], path: Path) -> Tuple[List[HttpRecord], Opt
     Raises:
         CassetteError: an unknown vcrpy format version or a malformed interaction.
     """
-    if data.get("version", 1) != 1:
-        raise CassetteError(f"{path}: vcrpy cassette version {data.get('version')!r} is not supported (only 1)")
+    version = data.get("version", 1)
+    if version != 1 or isinstance(version, bool):
+        shown = repr(version) if len(repr(version)) <= 40 else repr(version)[:37] + "..."
+        raise CassetteError(f"cassette {path}: vcrpy cassette version {shown} is not supported (only 1)")
+    interactions = data.get("interactions") or []
+    if not isinstance(interactions, list):
+        raise CassetteError(f"cassette {path}: interactions: must be a list")
     records: List[HttpRecord] = []
     recorded_at: Optional[datetime] = None
-    for i, item in enumerate(data.get("interactions") or []):
+    for i, item in enumerate(interactions):
         try:
             raw_request, raw_response = item["request"], item["response"]
+            if not isinstance(raw_request, Mapping) or not isinstance(raw_response, Mapping):
+                raise TypeError("request and response must be mappings")
             url, query = split_url(str(raw_request["uri"]))
             headers = _headers(raw_request.get("headers"))
             request: Dict[str, Any] = {
@@ -85,13 +93,15 @@ def read_vcr(data: Mapping[str, Any], path: Path) -> Tuple[List[HttpRecord], Opt
             status = raw_response["status"]
             response_headers = _headers(raw_response.get("headers"))
             raw_body = raw_response.get("body") or {}
-            response: Dict[str, Any] = {
-                "status": int(status["code"] if isinstance(status, Mapping) else status),
-                "headers": response_headers,
-            }
+            code = status["code"] if isinstance(status, Mapping) else status
+            if isinstance(code, bool) or not isinstance(code, (int, str)):
+                raise TypeError("the status code must be a number")
+            response: Dict[str, Any] = {"status": int(code), "headers": response_headers}
             response.update(body_fields(_bytes(raw_body.get("string") if isinstance(raw_body, Mapping) else raw_body)))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CassetteError(f"{path}: vcrpy interaction {i} is malformed ({exc!r})") from None
+        except (KeyError, TypeError, ValueError, AttributeError, LookupError, RecursionError, email.errors.MessageError) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+            problem = problem if len(problem) <= 120 else problem[:117] + "..."
+            raise CassetteError(f"cassette {path}: interactions[{i}] is malformed ({problem})") from None
         if recorded_at is None:
             recorded_at = date_header(raw_response.get("headers") or {})
         records.append(HttpRecord(request, response))
