@@ -87,3 +87,13 @@ def test_every_client_method_gets_its_javascript_name() -> None:
                and not isinstance(inspect.getattr_static(ugsdk.Client, name), property)}
     assert methods <= set(names), sorted(methods - set(names))
     assert names["get_wait_times"] == "``getWaitTimes(menuId, lang)``"
+
+
+def test_every_event_constant_is_in_the_events_table() -> None:
+    from ugsdk import events
+
+    text = (DOCS / "reference" / "events.rst").read_text(encoding="utf-8")
+    constants = {name: value for name, value in vars(events).items() if name in events.__all__ and isinstance(value, str)}
+    assert "CHAT_MESSAGE" in constants
+    missing = [name for name, value in constants.items() if f'``{name}``' not in text or f'``"{value}"``' not in text]
+    assert not missing, f"event constants missing from the events reference: {missing}"
