@@ -36,7 +36,7 @@ import time
 from typing import Callable, Deque, Optional
 
 from . import _forksafe
-from .errors import UgsdkError
+from .errors import ListenerBlockedError
 from .workpool import WorkerPool, mark_library_thread, on_library_thread
 
 __all__ = ["Dispatcher", "Task", "ListenerBlockedError", "mark_library_thread"]
@@ -53,11 +53,6 @@ _IDLE_EXIT = 0.5
 _BATCH = 64
 #: Seconds a task may hold a pool thread before it is reported as stuck.
 STUCK_AFTER = 3.0
-
-
-class ListenerBlockedError(UgsdkError):
-    """A listener held the client's dispatcher for several seconds; the client's events wait
-    behind it (reported to the ``error`` listeners once it returns)."""
 
 
 class Dispatcher:

@@ -21,6 +21,7 @@ Every error the library raises on purpose is a :class:`UgsdkError`::
     |   `-- ServerError              5xx
     |-- DecodeError                          a body that is not JSON or does not fit its model
     |-- FeedOverflowError                    an events() loop fell too far behind
+    |-- ListenerBlockedError                 a listener held its client's events for seconds
     |-- StoreError                           the chat store failed (the chat itself is fine)
     |-- HookError                            an event hook of yours raised (``__cause__``)
     `-- CassetteError                        recorded transport: no match, or unplayed interactions
@@ -44,6 +45,7 @@ __all__ = [
     "TLSError",
     "EventStreamClosed",
     "FeedOverflowError",
+    "ListenerBlockedError",
     "StoreError",
     "HookError",
     "APIError",
@@ -113,6 +115,11 @@ class ChatStateError(UgsdkError):
     def __init__(self, message: str = "", *, chat: Any = None) -> None:
         super().__init__(message)
         self.chat = chat
+
+
+class ListenerBlockedError(UgsdkError):
+    """A listener held the client's dispatcher for several seconds; the client's events wait
+    behind it (reported to the ``error`` listeners once it returns)."""
 
 
 class TransportError(UgsdkError):

@@ -226,6 +226,8 @@ class Listeners:
     def __init__(self) -> None:
         #: Whether the calling thread is running the owner's dispatcher (``None``: unchecked).
         self.guard: Optional[Callable[[], bool]] = None
+        #: The listener being called, if any (one at a time: only the dispatcher calls them).
+        self.running: Optional[Callable[..., Any]] = None
         self._lock = threading.Lock()
         # name -> list of (callback, once, positional arity)
         self._by_name: Dict[str, List[Tuple[Callable[..., Any], bool, int]]] = {}
@@ -296,6 +298,7 @@ class Listeners:
                 self._call(fn, arity, event, event)
 
     def _call(self, fn: Callable[..., Any], arity: int, event: Event, arg: Any) -> None:
+        self.running = fn
         try:
             if arity:
                 fn(arg)
@@ -304,12 +307,17 @@ class Listeners:
         except Exception as exc:  # a user's callback must never break delivery
             logger.exception("listener %r for %r raised", fn, event.name)
             self.report(exc, event)
+        finally:
+            self.running = None
 
     def report(self, error: BaseException, event: Event) -> None:
         """Hand ``error`` (met while delivering ``event``) to every error listener."""
         assert self.guard is None or self.guard(), "error listeners called off the dispatcher"
         for handler, arity in self._take(ERROR):
+            self.running = handler
             try:
                 handler(*(error, event)[:arity])
             except Exception:
                 logger.exception("error listener %r raised", handler)
+            finally:
+                self.running = None

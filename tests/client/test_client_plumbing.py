@@ -588,7 +588,7 @@ EXPORTS = [
     "ChatStore", "ChatSurvey", "Client", "CobrowseCode", "CobrowseSession", "Company", "ConflictError",
     "ConnectError", "ContentCard", "CustomData", "CustomDataField", "DEFAULT_TIMEOUT", "DecodeError",
     "Email", "EmailRequest", "EmailStatus", "EndUser", "Event", "EventHub", "EventStreamClosed",
-    "ExternalChatTransfer", "FeedOverflowError", "FileChatStore", "HookError", "Identity", "JWTSigner",
+    "ExternalChatTransfer", "FeedOverflowError", "FileChatStore", "HookError", "Identity", "JWTSigner", "ListenerBlockedError",
     "LanguageOption", "MemoryChatStore", "MenuChannel", "MenuItem", "MenuResponse", "Message",
     "MessageButton", "MessageFile", "MessageForm", "MessageType", "NotFoundError", "NotiEvent",
     "PermissionDeniedError", "ProhibitedFileTypes", "QuestionType", "ROUTES", "RateLimitError",

@@ -14,6 +14,8 @@ import ugsdk
 from ugsdk.sandbox import Sandbox
 from ugsdk.store import EndUserState, MemoryChatStore
 
+from plainstore import PlainStateStore
+
 
 def _client(sandbox: Sandbox, store: Any, identifier: str = "u1", **options: Any) -> ugsdk.Client:
     return ugsdk.Client.for_sandbox(sandbox, identifier=identifier, store=store, **options)
@@ -91,31 +93,19 @@ def test_a_404_on_the_current_chat_forgets_it_whatever_the_method(name: str, cal
 # -- one chat per user across threads ---------------------------------------------------------
 
 
-class PlainStateStore:
-    """A store written to the documented plain protocol (no atomic operations), with a
-    pause between reading and writing: the session's fallback must still lose nothing."""
+class SlowPlainStore(PlainStateStore):
+    """A pause between reading and writing (a remote store's latency between GET and SET):
+    the session's fallback must still lose nothing."""
 
     def __init__(self, pause: float = 0.0) -> None:
-        self._inner = MemoryChatStore()
+        super().__init__()
         self.pause = pause
 
     def load_state(self, key: str) -> Optional[EndUserState]:
-        state = self._inner.load_state(key)
+        state = super().load_state(key)
         if self.pause:
             time.sleep(self.pause)  # the latency of a remote store between GET and SET
         return state
-
-    def save_state(self, key: str, state: EndUserState) -> None:
-        self._inner.save_state(key, state)
-
-    def get(self, key: str) -> Optional[int]:
-        return self._inner.get(key)
-
-    def set(self, key: str, chat_id: int) -> None:
-        self._inner.set(key, chat_id)
-
-    def delete(self, key: str) -> None:
-        self._inner.delete(key)
 
 
 def _race_starts(sandbox: Sandbox, store: Any, users: List[str]) -> Dict[str, List[Any]]:
@@ -148,7 +138,7 @@ def _race_starts(sandbox: Sandbox, store: Any, users: List[str]) -> Dict[str, Li
 
 @pytest.mark.parametrize("store_kind", ["memory", "plain"])
 def test_two_threads_starting_a_chat_for_one_user_open_one(store_kind: str, sandbox: Sandbox) -> None:
-    store = MemoryChatStore() if store_kind == "memory" else PlainStateStore()
+    store = MemoryChatStore() if store_kind == "memory" else SlowPlainStore()
     users = [f"t-user-{n}" for n in range(20)]
     results = _race_starts(sandbox, store, users)
     by_user: Dict[str, List[int]] = {user: [] for user in users}
@@ -197,7 +187,7 @@ def test_a_failed_create_leaves_no_mark_and_the_next_one_asks_nothing_more(sandb
 def test_a_token_write_racing_a_chat_write_loses_nothing(store_kind: str, sandbox: Sandbox) -> None:
     # A first visit: one request exchanges a token (and keeps it) while another starts the
     # chat; both write the user's state. 5 ms between read and write, 60 users.
-    store: Any = PlainStateStore(pause=0.005) if store_kind == "plain" else _SlowAtomicStore(0.005)
+    store: Any = SlowPlainStore(pause=0.005) if store_kind == "plain" else _SlowAtomicStore(0.005)
     users = [f"visit-{n}" for n in range(60)]
     barrier = threading.Barrier(2 * len(users))
     chats: Dict[str, int] = {}

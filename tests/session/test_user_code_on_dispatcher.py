@@ -13,34 +13,21 @@ import pytest
 import ugsdk
 from ugsdk.events import Event
 from ugsdk.sandbox import Sandbox
-from ugsdk.store import EndUserState, MemoryChatStore
+from ugsdk.store import EndUserState
+
+from plainstore import PlainStateStore
 
 PACKAGE = Path(ugsdk.__file__).parent
 WAIT = 10.0
 
 
-class TokenRefusingStore:
+class TokenRefusingStore(PlainStateStore):
     """A plain state store that fails whenever the state it is asked to save holds a token."""
-
-    def __init__(self) -> None:
-        self._inner = MemoryChatStore()
-
-    def load_state(self, key: str) -> Optional[EndUserState]:
-        return self._inner.load_state(key)
 
     def save_state(self, key: str, state: EndUserState) -> None:
         if state.token:
             raise RuntimeError("this store keeps no tokens")
-        self._inner.save_state(key, state)
-
-    def get(self, key: str) -> Optional[int]:
-        return self._inner.get(key)
-
-    def set(self, key: str, chat_id: int) -> None:
-        self._inner.set(key, chat_id)
-
-    def delete(self, key: str) -> None:
-        self._inner.delete(key)
+        super().save_state(key, state)
 
 
 @pytest.fixture(params=["own-threads", "hub"])

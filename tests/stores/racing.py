@@ -6,8 +6,12 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import TYPE_CHECKING, Any, Dict, List
+
+if TYPE_CHECKING:
+    from ugsdk.store import EndUserState
 
 WORKER = str(Path(__file__).with_name("atomic_worker.py"))
 
@@ -40,3 +44,31 @@ def race(configs: List[Dict[str, Any]], timeout: float = 120.0) -> List[Dict[str
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(10)
+
+
+def counter(state: "EndUserState") -> "EndUserState":
+    """A counter-like change: the chat id counts the updates."""
+    return state.with_chat_id((state.chat_id or 0) + 1)
+
+
+def count_in_threads(store: Any, key: str, threads: int = 8, per: int = 40) -> None:
+    """``threads`` threads apply :func:`counter` ``per`` times each to ``key``, released
+    together; the counter must end at ``threads * per``."""
+    errors: List[BaseException] = []
+    start = threading.Barrier(threads)
+
+    def work() -> None:
+        try:
+            start.wait(10)
+            for _ in range(per):
+                store.update_state(key, counter)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    running = [threading.Thread(target=work) for _ in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join(60)
+    assert not errors and not any(thread.is_alive() for thread in running)
+    assert store.get(key) == threads * per

@@ -12,6 +12,7 @@ import ugsdk
 from ugsdk.store import AtomicStateStore, EndUserState, MemoryChatStore, claim_key, store_key
 
 from test_store_states import Clock, build_store
+from racing import count_in_threads, counter  # noqa: E402
 
 KINDS = ["memory", "file", "django"]
 
@@ -22,9 +23,6 @@ def clocked(request: Any, tmp_path: Path) -> Iterator[Callable[..., Any]]:
     yield lambda clock, **kwargs: build_store(request.param, request, tmp_path, clock=clock, **kwargs)
 
 
-def counter(state: EndUserState) -> EndUserState:
-    """A counter-like change: the chat id counts the updates."""
-    return state.with_chat_id((state.chat_id or 0) + 1)
 
 
 def test_every_store_is_atomic(clocked: Callable[..., Any]) -> None:
@@ -181,46 +179,7 @@ def test_claim_keys_are_apart_from_state_keys() -> None:
 @pytest.mark.parametrize("kind", KINDS)
 def test_threads_lose_no_update(kind: str, request: Any, tmp_path: Path) -> None:
     """8 threads x 50 counter updates on one key: the counter ends at 400."""
-    store = build_store(kind, request, tmp_path, clock=Clock())
-    threads_n, per = 8, 50
-    errors: List[BaseException] = []
-    start = threading.Barrier(threads_n)
-
-    def work() -> None:
-        try:
-            start.wait(10)
-            for _ in range(per):
-                store.update_state("acme:count", counter)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(threads_n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors and not any(t.is_alive() for t in threads)
-    assert store.get("acme:count") == threads_n * per
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_threads_racing_a_claim_have_one_winner(kind: str, request: Any, tmp_path: Path) -> None:
-    store = build_store(kind, request, tmp_path, clock=Clock())
-    threads_n = 8
-    wins: List[str] = []
-    start = threading.Barrier(threads_n)
-
-    def work(i: int) -> None:
-        start.wait(10)
-        if store.claim("acme:u1", f"owner-{i}", 30):
-            wins.append(f"owner-{i}")
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(threads_n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert len(wins) == 1
+    count_in_threads(build_store(kind, request, tmp_path, clock=Clock()), "acme:count", per=50)
 
 
 def test_the_memory_store_drops_lapsed_claims() -> None:

@@ -15,6 +15,7 @@ from django.core.cache.backends.locmem import LocMemCache  # noqa: E402
 
 from ugsdk.stores import django as django_store  # noqa: E402
 from ugsdk.stores.django import DjangoCacheStore  # noqa: E402
+from racing import count_in_threads, counter  # noqa: E402
 
 KEY = store_key("acme", "u1")
 
@@ -26,8 +27,6 @@ def cache(request: Any) -> Any:
     made.clear()
 
 
-def counter(state: EndUserState) -> EndUserState:
-    return state.with_chat_id((state.chat_id or 0) + 1)
 
 
 def test_the_django_store_is_atomic(cache: Any) -> None:
@@ -35,25 +34,7 @@ def test_the_django_store_is_atomic(cache: Any) -> None:
 
 
 def test_threads_lose_no_update(cache: Any) -> None:
-    store = DjangoCacheStore(cache)
-    errors: List[BaseException] = []
-    start = threading.Barrier(8)
-
-    def work() -> None:
-        try:
-            start.wait(10)
-            for _ in range(40):
-                store.update_state(KEY, counter)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
-    assert store.get(KEY) == 320
+    count_in_threads(DjangoCacheStore(cache), KEY)
 
 
 def test_threads_racing_a_claim_have_one_winner_per_key(cache: Any) -> None:

@@ -12,13 +12,11 @@ import ugsdk
 from ugsdk.store import AtomicStateStore, EndUserState, claim_key, store_key
 
 from latency import slow_reads
-from racing import race
+from racing import count_in_threads, counter, race
 
 KEY = store_key("acme", "u1")
 
 
-def counter(state: EndUserState) -> EndUserState:
-    return state.with_chat_id((state.chat_id or 0) + 1)
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -125,24 +123,7 @@ def test_bad_arguments_fail_before_redis(store: Any, call: Any, argument: str) -
 
 
 def test_threads_lose_no_update(store: Any) -> None:
-    errors: List[BaseException] = []
-    start = threading.Barrier(8)
-
-    def work() -> None:
-        try:
-            start.wait(10)
-            for _ in range(40):
-                store.update_state(KEY, counter)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
-    assert store.get(KEY) == 320
+    count_in_threads(store, KEY)
 
 
 def test_with_latency_a_plain_read_then_write_loses_updates_and_update_state_does_not(redis_client: Any) -> None:

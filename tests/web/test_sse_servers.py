@@ -65,8 +65,9 @@ def site(request: Any, served: SandboxServer, no_ugsdk_env: None) -> Iterator[Tu
         web = WSGIServer(app)
     try:
         yield web.url + prefix, served, request.param
-        # Every stream of the test has been let go (and nothing holds the servers open).
-        wait_until(lambda: stream_hub().chats == 0, timeout=5.0, message="the streams' follows to be released")
+        # Every stream of the test has been let go (and nothing holds the servers open). A
+        # bound for leaks, not a timing: the bench measures how soon (web_streams).
+        wait_until(lambda: stream_hub().chats == 0, timeout=20.0, message="the streams' follows to be released")
     finally:
         web.close()
         for cleanup in reversed(cleanups):
@@ -131,7 +132,8 @@ def test_a_browser_that_leaves_is_let_go_within_seconds(site: Tuple[str, Sandbox
     assert hub.chats >= before + 3
     for stream in streams:
         stream.close()
-    wait_until(lambda: hub.chats <= before, timeout=5.0, message="every upstream follow to be released")
+    # "Within seconds" with room for a loaded machine (two cores shared with other work).
+    wait_until(lambda: hub.chats <= before, timeout=10.0, message="every upstream follow to be released")
 
 
 def test_the_long_poll_over_http(site: Tuple[str, SandboxServer, str]) -> None:

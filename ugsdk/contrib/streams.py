@@ -183,17 +183,6 @@ _hub_holder = _HubHolder()
 _forksafe.register(_hub_holder, "_after_fork")
 
 
-class _QuietRelease(logging.Filter):
-    """On the reaper's thread, a slow stop is the load's doing, never a user's listener (a
-    stream client's only listener appends to a buffer): said at debug level, not as a warning."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.levelno == logging.WARNING and threading.current_thread() is _reaper_thread() and str(record.msg).startswith("a listener of chat"):
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-            return logging.getLogger("ugsdk").isEnabledFor(logging.DEBUG)
-        return True
-
-
 class _Reaper:
     """One thread that lets stream clients go, now or at a deadline."""
 
@@ -242,11 +231,6 @@ class _Reaper:
 
 
 _reaper = _Reaper()
-logging.getLogger("ugsdk").addFilter(_QuietRelease())
-
-
-def _reaper_thread() -> Optional[threading.Thread]:
-    return _reaper.thread
 
 
 # -- one stream's following of a chat ---------------------------------------------------------

@@ -164,7 +164,12 @@ class LiveEvents:
                 self._live_from = (pump.chat_id, max(self._live_from[1], pump.queued_seq))
         bound = self.shutdown_timeout if timeout is None else timeout
         if pump is not None and not pump.stop(bound):
-            log.warning("a listener of chat %s is still running after %.1fs; left to finish", pump.chat_id, bound)
+            running = self.listeners.running
+            if running is not None:
+                log.warning("listener %r of chat %s is still running after %.1fs; left to finish", running, pump.chat_id, bound)
+            else:
+                # No listener holds it up: the chat's last events wait for a busy pool.
+                log.debug("chat %s's last events were still being delivered after %.1fs", pump.chat_id, bound)
         # A pump stopped here is no longer ours, so it leaves the feeds to us.
         if pump is not None and end_feeds:
             self.end_feeds()

@@ -15,9 +15,11 @@ Across threads, web workers and processes the store is the truth, so three rules
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import threading
 import time
+import weakref
 from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
 import attrs
@@ -71,18 +73,32 @@ class _ProcessGuards:
         """Fresh locks and tables (also in a forked child)."""
         self.stripes = [threading.Lock() for _ in range(self.STRIPES)]
         self.lock = threading.Lock()
-        # (id of the store, key) -> (owner, monotonic expiry)
+        # A number per store object, held weakly: an id() could be reused by a later store
+        # and inherit the earlier one's claims and renewals.
+        self.numbers: "weakref.WeakKeyDictionary[Any, int]" = weakref.WeakKeyDictionary()
+        self.counter = itertools.count(1)
+        # (store's number, key) -> (owner, monotonic expiry)
         self.claims: Dict[Tuple[int, str], Tuple[str, float]] = {}
-        # (id of the store, key) -> monotonic time of the last renewal
+        # (store's number, key) -> monotonic time of the last renewal
         self.renewed: Dict[Tuple[int, str], float] = {}
+
+    def slot(self, store: object, key: str) -> Tuple[int, str]:
+        """What names ``key`` of ``store`` in the tables (call with ``self.lock`` held)."""
+        try:
+            number = self.numbers.get(store)
+            if number is None:
+                number = self.numbers[store] = next(self.counter)
+        except TypeError:  # neither hashable nor weakly referable: its id() will have to do
+            number = -id(store)
+        return (number, key)
 
     def stripe(self, key: str) -> threading.Lock:
         return self.stripes[hash(key) % self.STRIPES]
 
     def claim(self, store: object, key: str, owner: str, lease: float) -> bool:
         now = time.monotonic()
-        slot = (id(store), key)
         with self.lock:
+            slot = self.slot(store, key)
             held = self.claims.get(slot)
             if held is not None and held[0] != owner and held[1] > now:
                 return False
@@ -90,8 +106,8 @@ class _ProcessGuards:
             return True
 
     def release(self, store: object, key: str, owner: str) -> bool:
-        slot = (id(store), key)
         with self.lock:
+            slot = self.slot(store, key)
             held = self.claims.get(slot)
             if held is None or held[0] != owner:
                 return False
@@ -101,8 +117,8 @@ class _ProcessGuards:
     def renewal_due(self, store: object, key: str, every: float) -> bool:
         """Whether the entry of ``key`` is due a renewal (and, if so, note that it gets one)."""
         now = time.monotonic()
-        slot = (id(store), key)
         with self.lock:
+            slot = self.slot(store, key)
             last = self.renewed.get(slot)
             if last is not None and now - last < every:
                 return False
@@ -114,7 +130,7 @@ class _ProcessGuards:
 
     def forget_renewal(self, store: object, key: str) -> None:
         with self.lock:
-            self.renewed.pop((id(store), key), None)
+            self.renewed.pop(self.slot(store, key), None)
 
 
 _guards = _ProcessGuards()

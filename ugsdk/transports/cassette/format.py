@@ -138,7 +138,9 @@ def _load_yaml(text: str, path: Path) -> Any:
     except ImportError:
         raise CassetteError(f"cassette {path} looks like YAML (a vcrpy cassette?): install PyYAML to read it") from None
     # The C loader when PyYAML has it (much faster); both are the safe loader: plain data only.
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    _refuse_deep_yaml(yaml, loader_class, text, path)
+    loader = loader_class(text)
     try:
         # Composed first (nodes, aliases still shared), measured, and only then built.
         node = loader.get_single_node()
@@ -155,6 +157,31 @@ def _load_yaml(text: str, path: Path) -> Any:
         raise CassetteError(f"cassette {path}: values nested too deeply") from None
     except (ValueError, TypeError, OverflowError) as exc:  # a value the safe constructor chokes on
         raise CassetteError(f"cassette {path}: a YAML value cannot be read ({type(exc).__name__})") from None
+    finally:
+        loader.dispose()
+
+
+def _refuse_deep_yaml(yaml: Any, loader_class: Any, text: str, path: Path) -> None:
+    """Refuse YAML nested deeper than :data:`MAX_DEPTH` from the parser's flat stream of
+    events, before anything is composed: the composer recurses once per level (in C for the
+    C loader, where no recursion limit applies), and a deep enough document would overflow
+    the stack and kill the process."""
+    depth = 0
+    loader = loader_class(text)
+    try:
+        while True:
+            event = loader.get_event()
+            if event is None or isinstance(event, yaml.StreamEndEvent):
+                return
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise CassetteError(f"cassette {path}: line {mark.line + 1}: nested deeper than {MAX_DEPTH} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # not YAML at all: the loader says so, with its own message
     finally:
         loader.dispose()
 
