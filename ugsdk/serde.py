@@ -23,10 +23,12 @@ import re
 import sys
 from operator import attrgetter
 from datetime import datetime, timezone
+import typing
 from typing import Any, Callable, Dict, FrozenSet, Mapping, Optional, Tuple, Type, TypeVar, Union
 
 import attrs
 import cattrs
+from cattrs.v import format_exception
 from cattrs.cols import is_sequence, list_structure_factory
 from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.fns import identity
@@ -602,11 +604,28 @@ def structure(data: Any, cls: Type[T], *, strict: bool = False) -> T:
         raise decode_error(exc, cls) from None
 
 
+def _type_name(kind: Any) -> str:
+    """A type's name as Python 3.10 and later give it (3.9's typing forms have none)."""
+    name = getattr(kind, "__name__", None)
+    if isinstance(name, str):
+        return name
+    if typing.get_origin(kind) is typing.Union:
+        return "Optional" if type(None) in typing.get_args(kind) and len(typing.get_args(kind)) == 2 else "Union"
+    return getattr(kind, "_name", None) or repr(kind)
+
+
+def _format_problem(exc: BaseException, kind: Any) -> str:
+    # cattrs' own wording, with type names alike on every supported Python.
+    if kind is not None and isinstance(exc, (ValueError, TypeError)) and not hasattr(kind, "__name__"):
+        return f"invalid value for type, expected {_type_name(kind)}"
+    return format_exception(exc, kind)
+
+
 def decode_error(exc: Exception, cls: Any) -> DecodeError:
     """The DecodeError for a failed ``structure`` into ``cls``: one line per problem, with paths."""
-    name = getattr(cls, "__name__", str(cls))
+    name = _type_name(cls)
     try:
-        problems = cattrs.transform_error(exc, path=name)
+        problems = cattrs.transform_error(exc, path=name, format_exception=_format_problem)
     except Exception:  # pragma: no cover - transform_error only fails on odd exceptions
         problems = [f"{name}: {exc}"]
     return DecodeError(f"response does not fit {name}: " + "; ".join(problems), problems=tuple(problems))

@@ -175,7 +175,7 @@ def test_the_ugsdk_command_itself_ends_with_143_on_sigterm():
     assert process.stderr.readline().startswith(b"(sandbox: started chat")
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=30)
-    assert process.returncode == EXIT_TERMINATED and err == b"ugsdk: terminated\n"
+    assert (process.returncode, err) == (EXIT_TERMINATED, b"ugsdk: terminated\n")
 
 
 # -- smaller frictions -------------------------------------------------------------------------------
@@ -236,3 +236,21 @@ def test_an_unusable_chat_store_path_is_named(run, served, tmp_path, path):
     assert flag.code == 2 and flag.err.startswith("ugsdk: error: --chat-store: "), flag
     variable = run("company", env={**served.env, "UGSDK_CHAT_STORE": str(tmp_path / path)})
     assert variable.code == 2 and variable.err.startswith("ugsdk: error: UGSDK_CHAT_STORE: "), variable
+
+
+def test_a_clean_up_that_fails_after_sigterm_still_ends_with_143(run, monkeypatch):
+    # SIGTERM unwinds the command, and closing the client then fails: the exit code and the
+    # one line are still the signal's, not "failed unexpectedly".
+    from ugsdk.cli import context as cli_context
+    from ugsdk.cli.signals import Terminated
+
+    def terminated_now(self):
+        raise Terminated()
+
+    def close_fails(self):
+        raise RuntimeError("the client would not close")
+
+    monkeypatch.setattr(cli_context.Context, "client", property(terminated_now))
+    monkeypatch.setattr(cli_context.Context, "close", close_fails)
+    result = run("company", "--sandbox")
+    assert (result.code, result.err) == (EXIT_TERMINATED, "ugsdk: terminated\n")

@@ -104,8 +104,8 @@ def _decode(data: Any, cls: Any, strict: bool) -> Outcome:
     try:
         return ("ok", serde.structure(data, cls, strict=strict))
     except DecodeError as exc:
-        name = getattr(cls, "__name__", str(cls))
-        assert str(exc).startswith(f"response does not fit {name}: ")
+        # The type's name as Python 3.10 and later write it (List, not typing.List[...]).
+        assert str(exc).startswith(f"response does not fit {serde._type_name(cls)}: ")
         assert exc.problems and all(exc.problems)
         return ("error", str(exc))
 
@@ -286,7 +286,7 @@ def test_a_decoding_errors_traceback_shows_the_generated_source() -> None:
     for frame in generated:
         assert frame.line, frame  # the line of source, read back from linecache
     assert any("o['$index']" in (f.line or "") for f in generated)
-    text = "".join(traceback.format_exception(underlying))
+    text = "".join(traceback.format_exception(type(underlying), underlying, underlying.__traceback__))
     assert "res['index'] = __c_structure_index(o['$index']" in text
 
 

@@ -51,6 +51,13 @@ def served() -> Iterator[SandboxServer]:
 @pytest.fixture(params=["django-asgi", "django-wsgi", "flask-wsgi"])
 def site(request: Any, served: SandboxServer, no_ugsdk_env: None) -> Iterator[Tuple[str, SandboxServer, str]]:
     """The app on a real server; its streams follow on the process's stream hub (the default)."""
+    if request.param == "django-asgi":
+        import django
+
+        if django.VERSION < (5, 0):
+            # Before 5.0 Django's ASGI handler neither tells a streaming view that the browser
+            # left nor lets its thread go (the README says so): Python 3.9 has Django 4.2.
+            pytest.skip("ASGI streams need Django 5.0 or later")
     cleanups: List[Callable[[], Any]] = []
     options: Dict[str, Any] = {"timeout": 10.0}
     if request.param == "flask-wsgi":

@@ -62,6 +62,13 @@ def run(
             except BrokenPipeError:
                 raise
             except Exception as exc:
+                signalled = _signal_behind(exc)
+                if isinstance(signalled, KeyboardInterrupt):
+                    _report(interrupted(), json_mode)
+                    return EXIT_INTERRUPTED
+                if isinstance(signalled, Terminated):
+                    _report(terminated(), json_mode)
+                    return EXIT_TERMINATED
                 if not command_line:
                     raise  # a program or a test running a command sees the bug itself
                 # A bug of ours: a user of the command still gets one line, not a traceback.
@@ -96,6 +103,9 @@ def _run(argv: List[str], environ: Mapping[str, str]) -> int:
     except BrokenPipeError:
         raise  # the reader left: run() ends quietly
     except Exception as exc:
+        signalled = _signal_behind(exc)
+        if signalled is not None:
+            raise signalled from None  # a failure while a signal was unwinding the run
         failure = failure_of(exc)
         if failure is None:
             raise
@@ -104,6 +114,19 @@ def _run(argv: List[str], environ: Mapping[str, str]) -> int:
     finally:
         if context is not None:
             context.close()
+
+
+def _signal_behind(exc: BaseException) -> Optional[BaseException]:
+    """The KeyboardInterrupt or Terminated that ``exc`` was raised while handling, if any
+    (a clean-up that fails while a signal unwinds the run must not hide the signal)."""
+    seen = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (KeyboardInterrupt, Terminated)):
+            return current
+        current = current.__context__
+    return None
 
 
 def _report(failure: Failure, json_mode: bool) -> None:
