@@ -111,7 +111,7 @@ def serve_sandbox(ctx: "Context") -> int:
     try:
         from ..sandbox.server import run_forever
     except ImportError:
-        raise MissingExtra("the sandbox server needs aiohttp: pip install 'ugsdk[sandbox]'") from None
+        raise MissingExtra("the sandbox server needs aiohttp (ugsdk's 'sandbox' extra): pip install 'aiohttp>=3.9'") from None
     from ..sandbox import ManualClock, Sandbox, SystemClock
 
     options = {} if args.secret is None else {"company_secret": args.secret}

@@ -27,7 +27,7 @@ try:
     from opentelemetry import propagate, trace
     from opentelemetry.trace import SpanKind, Status, StatusCode
 except ImportError as exc:  # pragma: no cover - exercised without the extra
-    raise ImportError("ugsdk.contrib.otel needs OpenTelemetry: pip install 'ugsdk[otel]'") from exc
+    raise ImportError("ugsdk.contrib.otel needs OpenTelemetry (ugsdk's 'otel' extra): pip install 'opentelemetry-api>=1.20'") from exc
 
 import attrs
 

@@ -45,7 +45,7 @@ try:
     from aiohttp import BodyPartReader, WSMsgType, hdrs, web
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError(
-        "ugsdk.sandbox.server needs aiohttp: pip install 'ugsdk[sandbox]'"
+        "ugsdk.sandbox.server needs aiohttp (ugsdk's 'sandbox' extra): pip install 'aiohttp>=3.9'"
     ) from exc
 from multidict import CIMultiDict
 
