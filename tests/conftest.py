@@ -188,6 +188,18 @@ def _new_threads(before: Set[Optional[int]]) -> List[threading.Thread]:
     ]
 
 
+def _join(thread: threading.Thread, deadline: float) -> None:
+    while True:
+        try:
+            thread.join(max(0.0, deadline - time.monotonic()))
+            return
+        except RuntimeError:
+            # Started but not yet running (threading's "limbo"): join refuses it for now.
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.001)
+
+
 @pytest.fixture(autouse=True)
 def _threads_settle() -> Iterator[None]:
     """After each test, wait (bounded) for the threads it started to end.
@@ -202,7 +214,7 @@ def _threads_settle() -> Iterator[None]:
     yield
     deadline = time.monotonic() + WAIT
     for thread in _new_threads(before):
-        thread.join(max(0.0, deadline - time.monotonic()))
+        _join(thread, deadline)
     stuck = [t.name for t in _new_threads(before) if t.is_alive()]
     if stuck:
         warnings.warn(f"threads still running {WAIT}s after the test: {stuck}", ResourceWarning, stacklevel=1)
