@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shlex
-import signal
 import subprocess
 import sys
 import time
@@ -23,48 +20,10 @@ import requests
 import ugsdk
 from ugsdk.sandbox import ManualClock, Sandbox, SystemClock
 
+from servedtool import ServedSandbox
+
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
 pytest.importorskip("aiohttp")
-
-
-class _Server:
-    """``ugsdk sandbox serve`` in its own process; its banner's exports in ``env``."""
-
-    def __init__(self, *flags: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ugsdk", "sandbox", "serve", "--port", "0", *flags],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        assert self.proc.stdout is not None
-        self.lines: List[str] = []
-        while not self.lines or not self.lines[-1].startswith("Ctrl-C"):
-            line = self.proc.stdout.readline()
-            assert line, self.proc.stderr.read() if self.proc.stderr else ""
-            self.lines.append(line.rstrip("\n"))
-        self.env: Dict[str, str] = {}
-        for line in self.lines:
-            found = re.match(r"\s*export (UGSDK_\w+)=(.*)$", line)
-            if found:
-                self.env[found.group(1)] = shlex.split(found.group(2))[0]
-
-    def type(self, line: str) -> str:
-        """Type a command on the server's console; its answer line."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        return self.proc.stdout.readline().strip()
-
-    def client(self, identifier: str = "user-1") -> ugsdk.Client:
-        return ugsdk.Client.from_env(environ=self.env, identifier=identifier, timeout=5)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=15)
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
-        return code
 
 
 def _drive(env: Dict[str, str], *argv: str) -> subprocess.CompletedProcess:
@@ -82,7 +41,7 @@ def _wait_for(predicate, what: str, timeout: float = 10.0) -> None:
 
 @pytest.fixture
 def server():
-    running = _Server("--manual-clock")
+    running = ServedSandbox("--manual-clock")
     yield running
     assert running.stop() == 0
 
@@ -158,7 +117,7 @@ def test_the_console_takes_the_same_commands(server):
 
 
 def test_without_a_manual_clock_the_console_and_control_still_drive_the_chat():
-    running = _Server()
+    running = ServedSandbox()
     try:
         with running.client() as client:
             chat = client.create_chat(menu_id=12)

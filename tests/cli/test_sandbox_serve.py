@@ -5,17 +5,18 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import signal
 import socket
 import subprocess
 import sys
-from typing import Dict, List
+from typing import Dict
 
 import pytest
 
 import ugsdk
 from ugsdk.cli.serve import banner, port_number
 from ugsdk.sandbox import Sandbox
+
+from servedtool import ServedSandbox
 
 pytest.importorskip("aiohttp")
 
@@ -64,42 +65,9 @@ def test_the_banner_exports_work_as_written():
     }
 
 
-class _Served:
-    """``ugsdk sandbox serve`` in a child process, read line by line."""
-
-    def __init__(self, *flags: str) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "ugsdk", "sandbox", "serve", "--port", "0", *flags],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        assert self.proc.stdout is not None
-        self.lines: List[str] = []
-        while not self.lines or not self.lines[-1].startswith("Ctrl-C"):
-            line = self.proc.stdout.readline()
-            assert line, self.proc.stderr.read() if self.proc.stderr else ""
-            self.lines.append(line.rstrip("\n"))
-        self.env = {}
-        for line in self.lines:
-            found = re.match(r"\s*export (UGSDK_\w+)=(.*)$", line)
-            if found:
-                self.env[found.group(1)] = shlex.split(found.group(2))[0]
-
-    def client(self, identifier: str = "user-1") -> ugsdk.Client:
-        return ugsdk.Client.from_env(environ=self.env, identifier=identifier, timeout=5)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=15)
-        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                stream.close()
-        return code
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
 def test_fault_flags_reach_the_served_sandbox():
-    served = _Served("--fail", "get_company:403:1", "--seed", "3")
+    served = ServedSandbox("--fail", "get_company:403:1", "--seed", "3")
     try:
         with served.client() as client:
             with pytest.raises(ugsdk.PermissionDeniedError):
@@ -111,7 +79,7 @@ def test_fault_flags_reach_the_served_sandbox():
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
 def test_manual_clock_moves_when_told(tmp_path):
-    served = _Served("--manual-clock")
+    served = ServedSandbox("--manual-clock")
     try:
         assert any("advance SECONDS" in line for line in served.lines)
         with served.client() as client:
@@ -132,7 +100,7 @@ def test_manual_clock_moves_when_told(tmp_path):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
 def test_the_cli_reaches_the_served_sandbox_with_the_banner_exports(tmp_path):
-    served = _Served()
+    served = ServedSandbox()
     try:
         env = {**os.environ, **served.env, "UGSDK_CHAT_STORE": str(tmp_path / "c.json")}
         done = subprocess.run([sys.executable, "-m", "ugsdk", "wait-times", "11", "--json"],
