@@ -10,7 +10,6 @@ long polls (``GET events?after=``) in place of the stream.
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any, Iterator, List, Tuple
 
 import pytest
@@ -18,30 +17,16 @@ import pytest
 pytest.importorskip("aiohttp")
 pytest.importorskip("flask")
 
-from test_webchat_browser import EXAMPLE, WAIT, browser  # noqa: E402,F401  (the browser fixture)
+from test_webchat_browser import WAIT, browser, served_example  # noqa: E402,F401  (the browser fixture)
 from ugsdk.sandbox import Sandbox  # noqa: E402
 from ugsdk.sandbox.script import GREETING  # noqa: E402
-from ugsdk.sandbox.server import SandboxServer, serve  # noqa: E402
-from webtools import WSGIServer  # noqa: E402
+from ugsdk.sandbox.server import SandboxServer  # noqa: E402
 
 
 @pytest.fixture
 def page(no_ugsdk_env: None) -> Iterator[Tuple[str, SandboxServer]]:
-    spec = importlib.util.spec_from_file_location("webchat_app_helper", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    with serve(Sandbox()) as server:
-        app = module.create_app({
-            "UGSDK_COMPANY_ID": server.sandbox.company_id,
-            "UGSDK_HOST": server.url,
-            "UGSDK_COMPANY_SECRET": server.sandbox.company_secret,
-            "UGSDK_SSE_HEARTBEAT": 1.0,
-            "UGSDK_SSE_MAX_SECONDS": 2.0,
-        })
-        with WSGIServer(app) as web:
-            yield web.url, server
-        app.extensions["ugsdk"].web.close()
+    with served_example("webchat_app_helper", UGSDK_SSE_MAX_SECONDS=2.0) as served:
+        yield served
 
 
 def shown(driver: Any) -> List[Tuple[str, str]]:

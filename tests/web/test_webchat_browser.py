@@ -8,11 +8,12 @@ driver can be had (``.ci/run`` installs Debian's chromium and chromium-driver).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Tuple
 
 import pytest
 
@@ -59,9 +60,11 @@ def browser() -> Iterator[Any]:
         driver.quit()
 
 
-@pytest.fixture
-def webchat(no_ugsdk_env: None) -> Iterator[tuple]:
-    spec = importlib.util.spec_from_file_location("webchat_app", EXAMPLE)
+@contextlib.contextmanager
+def served_example(module_name: str, **settings: Any) -> Iterator[Tuple[str, SandboxServer]]:
+    """examples/webchat on a threaded WSGI server, against a sandbox served on loopback:
+    ``(the page's URL, the sandbox server)``. ``settings`` add to the app's config."""
+    spec = importlib.util.spec_from_file_location(module_name, EXAMPLE)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -71,10 +74,17 @@ def webchat(no_ugsdk_env: None) -> Iterator[tuple]:
             "UGSDK_HOST": server.url,
             "UGSDK_COMPANY_SECRET": server.sandbox.company_secret,
             "UGSDK_SSE_HEARTBEAT": 1.0,
+            **settings,
         })
         with WSGIServer(app) as web:
             yield web.url, server
         app.extensions["ugsdk"].web.close()
+
+
+@pytest.fixture
+def webchat(no_ugsdk_env: None) -> Iterator[Tuple[str, SandboxServer]]:
+    with served_example("webchat_app") as served:
+        yield served
 
 
 def _page_text(driver: Any) -> str:
