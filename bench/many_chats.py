@@ -140,14 +140,19 @@ class _Server:
         return {int(k): v for k, v in json.loads(self.proc.stdout.readline())["sent"].items()}
 
     def close(self) -> None:
-        try:
-            assert self.proc.stdin is not None
-            self.proc.stdin.write("quit\n")
-            self.proc.stdin.flush()
-            self.proc.wait(15)
-        except (OSError, subprocess.TimeoutExpired):  # pragma: no cover - a stuck server
-            self.proc.kill()
-            self.proc.wait(5)
+        quit_server(self.proc)
+
+
+def quit_server(proc: "subprocess.Popen[str]") -> None:
+    """Ask a bench's server process to quit (it reads "quit" on its input), or kill it."""
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write("quit\n")
+        proc.stdin.flush()
+        proc.wait(15)
+    except (OSError, subprocess.TimeoutExpired):  # pragma: no cover - a stuck server
+        proc.kill()
+        proc.wait(5)
 
 
 # -- this process: the clients --------------------------------------------------------------

@@ -37,7 +37,7 @@ if __package__ in (None, ""):  # run as a script: make the ``bench`` package imp
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench import Figure, at_most, run_figures  # noqa: E402
-from bench.many_chats import QUEUE_MENU, _lost_and_doubled, _p99  # noqa: E402
+from bench.many_chats import QUEUE_MENU, _lost_and_doubled, _p99, quit_server  # noqa: E402
 
 STREAMS, GTHREAD_STREAMS, SECONDS = 1000, 500, 5.0
 QUICK_STREAMS, QUICK_GTHREAD_STREAMS, QUICK_SECONDS = 200, 100, 3.0
@@ -113,14 +113,7 @@ class _Server:
         return {int(k): v for k, v in self._ask(f"go {seconds}")["sent"].items()}
 
     def close(self) -> None:
-        try:
-            assert self.proc.stdin is not None
-            self.proc.stdin.write("quit\n")
-            self.proc.stdin.flush()
-            self.proc.wait(15)
-        except (OSError, subprocess.TimeoutExpired):  # pragma: no cover - a stuck server
-            self.proc.kill()
-            self.proc.wait(5)
+        quit_server(self.proc)
 
 
 # -- the app process --------------------------------------------------------------------------
